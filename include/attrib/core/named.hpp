@@ -1,0 +1,22 @@
+#pragma once
+// Name carried by every layer for addressing and error messages (no virtual functions).
+#include <string>
+
+namespace attrib::detail {
+
+class Named {
+ public:
+  const std::string& name() const { return name_; }
+  void set_name(std::string n) { name_ = std::move(n); }
+
+ protected:
+  /// "Conv2d 'features.0'" (or just the kind when unnamed), for error messages.
+  std::string who(const char* kind) const {
+    return name_.empty() ? std::string(kind) : std::string(kind) + " '" + name_ + "'";
+  }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace attrib::detail

@@ -1,0 +1,27 @@
+#pragma once
+// Rectifier y = max(x, 0), any shape. Gradient 1[x > 0] (0 at x == 0, as PyTorch/TF).
+#include "attrib/core/named.hpp"
+#include "attrib/core/workspace.hpp"
+
+namespace attrib {
+
+template <class T>
+class ReLU : public detail::Named {
+ public:
+  using Scalar = T;
+  static constexpr const char* kind = "ReLU";
+
+  Shape output_shape(const Shape& in) const { return in; }
+
+  void forward(ConstView<T> x, TensorView<T> y, Workspace<T>& /*ws*/) const {
+    expect_shape(y, x.shape(), who(kind), "output");
+    y.vec() = x.vec().cwiseMax(T(0));
+  }
+  void backward(ConstView<T> x, ConstView<T> gy, TensorView<T> gx, Workspace<T>& /*ws*/) const {
+    expect_shape(gy, x.shape(), who(kind), "output signal");
+    expect_shape(gx, x.shape(), who(kind), "input signal");
+    gx.vec() = (x.vec().array() > T(0)).select(gy.vec(), T(0));
+  }
+};
+
+}  // namespace attrib
