@@ -7,7 +7,16 @@ namespace attrib::detail {
 class Named {
  public:
   const std::string& name() const { return name_; }
-  void set_name(std::string n) { name_ = std::move(n); }
+  void set_name(std::string n) {
+    name_ = std::move(n);
+    default_name_ = false;
+  }
+  /// Name given by a model to an unnamed layer; a later model may rename it.
+  void set_default_name(std::string n) {
+    name_ = std::move(n);
+    default_name_ = true;
+  }
+  bool has_default_name() const { return name_.empty() || default_name_; }
 
  protected:
   /// "Conv2d 'features.0'" (or just the kind when unnamed), for error messages.
@@ -17,6 +26,7 @@ class Named {
 
  private:
   std::string name_;
+  bool default_name_ = false;
 };
 
 }  // namespace attrib::detail

@@ -1,0 +1,185 @@
+#pragma once
+// Entry points: Explainer (reusable, allocation-free after warm-up), explain(), explain_from().
+#include <optional>
+#include <vector>
+
+#include "attrib/models/engine.hpp"
+
+namespace attrib {
+
+/// Target classes: one for the whole batch or one per batch item.
+struct Targets {
+  std::vector<Index> classes;
+  Targets(Index c) : classes{c} {}  // NOLINT: implicit on purpose (explain(m, r, x, 3))
+  Targets(std::vector<Index> c) : classes(std::move(c)) {}
+  Targets(std::initializer_list<Index> c) : classes(c) {}
+  Index operator()(Index n) const { return classes.size() == 1 ? classes[0] : classes[static_cast<std::size_t>(n)]; }
+};
+
+template <class T>
+struct ExplainOptions {
+  bool keep_layers = false;  ///< also read out the relevance at every node's output
+  ConstView<T> seed;         ///< custom seed at the output (overrides the target's one-hot seed)
+  ConstView<T> reference;    ///< reference input for rules that need one (default: zeros)
+};
+
+template <class T>
+struct Explanation {
+  Tensor<T> attribution;          ///< shape of the input
+  Tensor<T> output;               ///< model output (logits) for x
+  std::vector<Tensor<T>> layers;  ///< layers[i]: read-out at node i's output (keep_layers), else empty
+};
+
+/// Holds everything one thread needs to explain many inputs with one (model, rule): trace,
+/// reference trace, backward signals and workspace. The model is shared read-only.
+template <class Model, class Rule>
+class Explainer {
+ public:
+  using T = typename Model::Scalar;
+  using Signal = rule_signal_t<Rule, T>;
+
+  Explainer(const Model& model, Rule rule) : model_(model), rule_(resolve(model, std::move(rule))) {}
+  Explainer(const Explainer&) = delete;
+  Explainer& operator=(const Explainer&) = delete;
+
+  const Model& model() const { return model_; }
+  const Rule& rule() const { return rule_; }
+  /// The explainer's own forward trace; an engine that computed the forward itself binds its
+  /// buffers here (Trace::bind) and then calls explain_trace() / explain_from().
+  Trace<T>& trace() {
+    trace_ = &own_trace_;
+    return own_trace_;
+  }
+  /// Uses a trace owned by the caller (not copied; it must outlive the following calls).
+  void use_trace(const Trace<T>& t) { trace_ = &t; }
+  const BackwardPass<T, Signal>& pass() const { return pass_; }
+  Workspace<T>& workspace() { return ws_; }
+
+  /// Forward + backward for a batch x ([N, ...]) and the target class(es).
+  const Explanation<T>& explain(ConstView<T> x, const Targets& targets, const ExplainOptions<T>& opt = {}) {
+    trace_ = &own_trace_;
+    forward(model_, x, own_trace_, ws_);
+    return explain_trace(targets, opt);
+  }
+
+  /// Backward only, from the current trace (filled by explain(), forward() or an engine).
+  const Explanation<T>& explain_trace(const Targets& targets, const ExplainOptions<T>& opt = {}) {
+    validate_trace(model_, *trace_);
+    const Index last = model_.size() - 1;
+    make_seed(trace_->output(last), targets, opt.seed);
+    return backward_from(last, seed_, opt);
+  }
+
+  /// Starts the backward pass at node `layer` with `signal` at its output (everything above is
+  /// ignored). Uses the current trace.
+  const Explanation<T>& explain_from(Index layer, ConstView<T> signal, const ExplainOptions<T>& opt = {}) {
+    validate_trace(model_, *trace_);
+    const NodeInfo& n = model_.node(layer);
+    expect_shape(signal, trace_->output(layer).shape(), std::string(n.kind) + " '" + n.name + "'",
+                 "injected signal");
+    seed_.resize(signal.shape());
+    seed_.vec() = signal.vec();
+    return backward_from(layer, seed_, opt);
+  }
+  const Explanation<T>& explain_from(std::string_view layer, ConstView<T> signal,
+                                     const ExplainOptions<T>& opt = {}) {
+    return explain_from(model_.find(layer), signal, opt);
+  }
+
+ private:
+  template <class R>
+  static R resolve(const Model& m, R r) {
+    if constexpr (detail::has_resolved_for<R, Model>::value) return r.resolved_for(m);
+    else return r;
+  }
+
+  void make_seed(ConstView<T> y, const Targets& targets, ConstView<T> custom) {
+    seed_.resize(y.shape());
+    if (!custom.empty()) {
+      expect_shape(custom, y.shape(), "explain", "custom seed");
+      seed_.vec() = custom.vec();
+      return;
+    }
+    if (y.rank() != 2)
+      raise<ShapeError>("shape.040", "explain: a target class needs a model output of shape [N, classes], got ",
+                        y.shape(), "; pass a custom seed instead");
+    const Index n = y.dim(0), k = y.dim(1);
+    if (targets.classes.size() != 1 && static_cast<Index>(targets.classes.size()) != n)
+      raise<ArgumentError>("arg.030", "explain: ", targets.classes.size(), " targets for a batch of ", n);
+    seed_.set_zero();
+    for (Index b = 0; b < n; ++b) {
+      const Index c = targets(b);
+      if (c < 0 || c >= k)
+        raise<ArgumentError>("arg.031", "explain: target class ", c, " for batch item ", b,
+                             " is out of range; the model has ", k, " outputs (0 to ", k - 1, ")");
+      seed_.at(b, c) = rule_seed_v<Rule> == Seed::relevance ? y.at(b, c) : T(1);
+    }
+  }
+
+  const Explanation<T>& backward_from(Index start, const Tensor<T>& seed, const ExplainOptions<T>& opt) {
+    const Trace<T>* ref = nullptr;
+    if constexpr (rule_needs_reference_v<Rule>) {
+      if (opt.reference.empty()) {
+        zeros_.resize(trace_->input().shape());
+        zeros_.set_zero();
+        forward(model_, zeros_.cview(), ref_trace_, ws_);
+      } else {
+        expect_shape(opt.reference, trace_->input().shape(), "explain", "reference input");
+        forward(model_, opt.reference, ref_trace_, ws_);
+      }
+      ref = &ref_trace_;
+    }
+    init_signal(rule_, seed.cview(), signal_seed_);
+    pass_.run(model_, rule_, *trace_, start, signal_seed_, ws_, ref);
+
+    const auto ref_act = [&](Index i) { return ref ? ref->output(i) : ConstView<T>(); };
+    readout(rule_, pass_.signal(-1), trace_->input(), ref_act(-1), result_.attribution);
+    const ConstView<T> y = trace_->result();
+    result_.output.resize(y.shape());
+    result_.output.vec() = y.vec();
+    result_.layers.resize(opt.keep_layers ? static_cast<std::size_t>(model_.size()) : 0);
+    if (opt.keep_layers)
+      for (Index i = 0; i < model_.size(); ++i) {
+        auto& dst = result_.layers[static_cast<std::size_t>(i)];
+        if (pass_.reached(i) && i <= start) {
+          readout(rule_, pass_.signal(i), trace_->output(i), ref_act(i), dst);
+        } else {
+          dst.resize(trace_->output(i).shape());
+          dst.set_zero();
+        }
+      }
+    return result_;
+  }
+
+  const Model& model_;
+  Rule rule_;
+  Trace<T> own_trace_, ref_trace_;
+  const Trace<T>* trace_ = &own_trace_;
+  Tensor<T> zeros_, seed_;
+  Signal signal_seed_;
+  BackwardPass<T, Signal> pass_;
+  Workspace<T> ws_;
+  Explanation<T> result_;
+};
+
+/// One-shot: explains x ([N, ...]) for the target class(es) with the rule.
+template <class Model, class Rule>
+Explanation<typename Model::Scalar> explain(const Model& model, const Rule& rule,
+                                            ConstView<typename Model::Scalar> x, const Targets& targets,
+                                            const ExplainOptions<typename Model::Scalar>& opt = {}) {
+  Explainer<Model, Rule> e(model, rule);
+  return e.explain(x, targets, opt);
+}
+
+/// One-shot injection: backward from `layer` with `signal` at its output, on a filled trace.
+template <class Model, class Rule, class LayerRef>
+Explanation<typename Model::Scalar> explain_from(const Model& model, const Rule& rule,
+                                                 const Trace<typename Model::Scalar>& trace, LayerRef layer,
+                                                 ConstView<typename Model::Scalar> signal,
+                                                 const ExplainOptions<typename Model::Scalar>& opt = {}) {
+  Explainer<Model, Rule> e(model, rule);
+  e.use_trace(trace);
+  return e.explain_from(layer, signal, opt);
+}
+
+}  // namespace attrib

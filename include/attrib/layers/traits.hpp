@@ -1,0 +1,34 @@
+#pragma once
+// Compile-time properties of layer types.
+#include <type_traits>
+#include <utility>
+
+#include "attrib/core/shape.hpp"
+#include "attrib/core/transform.hpp"
+#include "attrib/core/workspace.hpp"
+
+namespace attrib {
+
+/// Layers with two inputs (residual Add): output_shape(Shape, Shape).
+template <class L, class = void>
+struct is_binary_layer : std::false_type {};
+template <class L>
+struct is_binary_layer<L, std::void_t<decltype(std::declval<const L&>().output_shape(
+                              std::declval<const Shape&>(), std::declval<const Shape&>()))>>
+    : std::true_type {};
+template <class L>
+inline constexpr bool is_binary_layer_v = is_binary_layer<L>::value;
+
+/// Linear layers expose forward_transformed / backward_transformed.
+template <class L, class = void>
+struct is_linear_layer : std::false_type {};
+template <class L>
+struct is_linear_layer<
+    L, std::void_t<decltype(std::declval<const L&>().forward_transformed(
+           transform::Identity{}, BiasMode::none,
+           std::declval<ConstView<typename L::Scalar>>(), std::declval<TensorView<typename L::Scalar>>(),
+           std::declval<Workspace<typename L::Scalar>&>()))>> : std::true_type {};
+template <class L>
+inline constexpr bool is_linear_layer_v = is_linear_layer<L>::value;
+
+}  // namespace attrib

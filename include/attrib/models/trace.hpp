@@ -1,0 +1,62 @@
+#pragma once
+// The forward trace: a view of the model input and of every node's output. Each view points
+// either into storage owned by the trace (filled by attrib::forward) or into an external
+// engine's buffer (bind()), in which case attrib computes only the backward pass.
+#include <vector>
+
+#include "attrib/core/tensor.hpp"
+#include "attrib/models/node.hpp"
+
+namespace attrib {
+
+template <class T>
+class Trace {
+ public:
+  /// Prepares the trace for a model with n nodes; keeps earlier allocations for reuse.
+  void reset(Index n) {
+    owned_.resize(static_cast<std::size_t>(n));
+    out_.assign(static_cast<std::size_t>(n), ConstView<T>());
+  }
+  Index size() const { return static_cast<Index>(out_.size()); }
+
+  /// The model input (a view: the caller's tensor must outlive the trace's use).
+  void set_input(ConstView<T> x) { input_ = x; }
+  ConstView<T> input() const { return input_; }
+
+  /// Output of node i (i == -1: the model input).
+  ConstView<T> output(Index i) const {
+    if (i < 0) return input_;
+    check(i);
+    return out_[static_cast<std::size_t>(i)];
+  }
+  /// k-th input of a node.
+  ConstView<T> input_of(const NodeInfo& n, int k = 0) const { return output(n.inputs[k]); }
+  /// The model output (the last node's output).
+  ConstView<T> result() const { return out_.empty() ? input_ : out_.back(); }
+
+  /// Owned storage of the given shape for node i's output (reused across calls).
+  TensorView<T> prepare(Index i, const Shape& s) {
+    check(i);
+    auto& t = owned_[static_cast<std::size_t>(i)];
+    t.resize(s);
+    out_[static_cast<std::size_t>(i)] = t.view();
+    return t.view();
+  }
+  /// Uses an engine's buffer as node i's output (no copy).
+  void bind(Index i, ConstView<T> external) {
+    check(i);
+    out_[static_cast<std::size_t>(i)] = external;
+  }
+  bool has(Index i) const { return i < 0 ? !input_.empty() : !out_[static_cast<std::size_t>(i)].empty(); }
+
+ private:
+  void check(Index i) const {
+    if (i < 0 || i >= size())
+      raise<ArgumentError>("arg.010", "trace has ", size(), " nodes; node ", i, " requested");
+  }
+  ConstView<T> input_;
+  std::vector<Tensor<T>> owned_;
+  std::vector<ConstView<T>> out_;
+};
+
+}  // namespace attrib
