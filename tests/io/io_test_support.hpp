@@ -3,6 +3,7 @@
 // writing for crafting malformed files, and an IoError id + message check.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "attrib/core/error.hpp"
+#include "attrib/core/tensor.hpp"
 
 namespace attrib::test {
 
@@ -63,6 +64,13 @@ inline std::vector<unsigned char> from_hex(const std::string& hex) {
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
     out.push_back(static_cast<unsigned char>(std::stoul(hex.substr(i, 2), nullptr, 16)));
   return out;
+}
+
+/// Same shape and the same bytes (NaN payloads and -0 included).
+template <class T>
+bool bit_equal(const Tensor<T>& a, const Tensor<T>& b) {
+  return a.shape() == b.shape() &&
+         (a.size() == 0 || std::memcmp(a.data(), b.data(), sizeof(T) * std::size_t(a.size())) == 0);
 }
 
 /// f() must throw an IoError with id "attrib.<id>" whose message contains every fragment.

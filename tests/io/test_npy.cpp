@@ -62,11 +62,6 @@ std::string f8_dict(const std::string& shape) {
   return "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
 }
 
-template <class T>
-bool bit_equal(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(T) * std::size_t(a.size())) == 0;
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("npy round trip is bit-exact for ranks 1-4", "[io][npy]", float, double) {
@@ -210,4 +205,33 @@ TEST_CASE("npy writer rejects empty views and unwritable paths", "[io][npy][erro
   require_io_error([&] { save_npy<double>(dir.file("e.npy"), ConstView<double>()); }, "io.138", {"empty view"});
   const std::string bad = dir.file("missing/dir/x.npy");
   require_io_error([&] { save_npy<double>(bad, Tensor<double>(Shape{2})); }, "io.102", {bad, "cannot open for writing"});
+}
+
+TEST_CASE("npy: corrupted and truncated files give IoError or a valid load, nothing else", "[io][npy][errors]") {
+  TempDir dir;
+  const std::string good = dir.file("good.npy"), p = dir.file("bad.npy");
+  save_npy<double>(good, random_tensor<double>(Shape{2, 3, 4}, 1));
+  const auto bytes = read_bytes(good);
+  std::mt19937 gen(7);
+  int loaded = 0, rejected = 0;
+  for (int iter = 0; iter < 500; ++iter) {
+    auto b = bytes;
+    if (iter % 4 == 0) {
+      b.resize(std::uniform_int_distribution<std::size_t>(0, b.size() - 1)(gen));
+    } else {
+      for (int k = 0; k < 1 + iter % 3; ++k)
+        b[std::uniform_int_distribution<std::size_t>(0, 127)(gen)] =
+            static_cast<unsigned char>(std::uniform_int_distribution<int>(0, 255)(gen));
+    }
+    write_bytes(p, b);
+    try {
+      load_npy<float>(p);
+      ++loaded;
+    } catch (const IoError&) {
+      ++rejected;
+    }
+  }
+  INFO(loaded << " loaded, " << rejected << " rejected");
+  CHECK(rejected > 250);
+  CHECK(loaded > 0);
 }

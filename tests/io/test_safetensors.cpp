@@ -34,11 +34,6 @@ Tensor<T> awkward_tensor(const Shape& s, unsigned seed) {
   return t;
 }
 
-template <class T>
-bool bit_equal(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(T) * std::size_t(a.size())) == 0;
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("safetensors round trip is bit-exact for ranks 1-4 and keeps metadata",
@@ -308,4 +303,37 @@ TEST_CASE("safetensors writer rejects bad names and unwritable paths", "[io][saf
   require_io_error([&] { save_safetensors<double>(p, {{"a", ConstView<double>()}}); }, "io.121", {"'a' is an empty view"});
   const std::string bad = dir.file("no/such/dir/w.safetensors");
   require_io_error([&] { save_safetensors<double>(bad, {{"a", t}}); }, "io.102", {bad, "cannot open for writing"});
+}
+
+TEST_CASE("safetensors: corrupted and truncated files give IoError or a valid load, nothing else",
+          "[io][safetensors][errors]") {
+  TempDir dir;
+  const std::string good = dir.file("good.safetensors"), p = dir.file("bad.safetensors");
+  save_safetensors<double>(good, {{"w", random_tensor<double>(Shape{2, 3, 2, 2}, 1)},
+                                  {"b", random_tensor<double>(Shape{3}, 2)}},
+                           {{"k", "v"}});
+  const auto bytes = read_bytes(good);
+  std::mt19937 gen(42);
+  int loaded = 0, rejected = 0;
+  for (int iter = 0; iter < 500; ++iter) {
+    auto b = bytes;
+    if (iter % 4 == 0) {
+      b.resize(std::uniform_int_distribution<std::size_t>(0, b.size() - 1)(gen));
+    } else {
+      const std::size_t span = iter % 2 ? 8 + 160 : b.size();  // mostly the length and header
+      for (int k = 0; k < 1 + iter % 3; ++k)
+        b[std::uniform_int_distribution<std::size_t>(0, span - 1)(gen)] =
+            static_cast<unsigned char>(std::uniform_int_distribution<int>(0, 255)(gen));
+    }
+    write_bytes(p, b);
+    try {
+      const auto st = SafeTensors<float>::load(p);
+      ++loaded;
+    } catch (const IoError&) {
+      ++rejected;
+    }
+  }
+  INFO(loaded << " loaded, " << rejected << " rejected");
+  CHECK(rejected > 250);
+  CHECK(loaded > 0);
 }
