@@ -93,12 +93,14 @@ void run(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb
   const auto bm = operand<T, tb>(b, k, n, ldb);
   if (!accumulate) cm.setZero();
   // Tiny products: Eigen's own threshold for its coefficient-based path (no buffers at all).
-  if (m + n + k < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD || !ATTRIB_GEMM_USES_EIGEN_KERNEL) {
-    (void)scratch;
+  if (m + n + k < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
     cm.noalias() += am.lazyProduct(bm);
     return;
   }
-#if ATTRIB_GEMM_USES_EIGEN_KERNEL
+#if !ATTRIB_GEMM_USES_EIGEN_KERNEL
+  (void)scratch;
+  cm.noalias() += am * bm;
+#else
   constexpr int a_order = ta == Trans::no ? Eigen::RowMajor : Eigen::ColMajor;
   constexpr int b_order = tb == Trans::no ? Eigen::RowMajor : Eigen::ColMajor;
   GemmBlocking<T> blocking(m, n, k);
