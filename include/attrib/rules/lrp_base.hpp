@@ -1,0 +1,148 @@
+#pragma once
+// The machinery shared by the LRP family.
+//
+// Every LRP rule on a linear layer (Dense, Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d,
+// Normalize) is one formula over "terms" (input tensor, weight transform, bias mode, sign):
+//     z     = sum_k  c_k * ( f_k(W) u_k  + bias_k )
+//     s     = R_out / stab(z)
+//     R_in += scale * sum_k  c_k * u_k (.) f_k(W)^T s        (u_k omitted for flat/w^2 terms)
+// written once against the layers' forward_transformed / backward_transformed primitives.
+// stab(z) = z + eps * sign(z) with sign(0) = +1; a denominator that is still exactly 0
+// (eps = 0) contributes nothing (0/0 := 0), which the conservation report makes visible.
+//
+// LrpCommon gives every LRP rule the same behaviour on the other layers:
+//   ReLU            relevance passes unchanged
+//   MaxPool2d       winner-take-all (default) or proportional to the inputs in each window
+//   Add (residual)  split in proportion to the two inputs: R_a = a R / stab(a + b)
+//   Flatten, Identity, Dropout   reshaped / copied
+#include "attrib/layers/layers.hpp"
+#include "attrib/rules/rule.hpp"
+
+namespace attrib {
+
+namespace lrp {
+
+/// One term of the LRP formula; `input` empty means "all ones, and no multiplication by the
+/// input in the backward step" (flat and w^2 rules).
+template <class T, class F>
+struct Term {
+  ConstView<T> input;
+  F f;
+  BiasMode bias = BiasMode::none;
+  T coef = T(1);
+};
+template <class T, class F>
+Term<T, F> term(ConstView<T> input, F f, BiasMode bias = BiasMode::none, T coef = T(1)) {
+  return Term<T, F>{input, f, bias, coef};
+}
+
+/// s = r / (z + eps*sign(z)), 0 where the stabilised denominator is exactly 0. In place on z.
+template <class T>
+void stabilized_divide(ConstView<T> r, TensorView<T> z, double eps) {
+  const T e = static_cast<T>(eps);
+  for (Index i = 0; i < z.size(); ++i) {
+    const T d = z[i] + (z[i] >= T(0) ? e : -e);
+    z[i] = d == T(0) ? T(0) : r[i] / d;
+  }
+}
+
+/// Workspace temporaries used here (indices 16..23 are reserved for the LRP family).
+enum Temp : std::size_t { z_ = 16, zk_ = 17, c_ = 18, ones_ = 19, part_a = 20, part_b = 21, part_c = 22, part_d = 23 };
+
+/// x+ or x- (sign > 0 / < 0) into workspace temp k.
+template <class T>
+ConstView<T> part(ConstView<T> x, int sign, Workspace<T>& ws, std::size_t k) {
+  Tensor<T>& t = ws.temp(k);
+  t.resize(x.shape());
+  if (sign > 0) t.vec() = x.vec().cwiseMax(T(0));
+  else t.vec() = x.vec().cwiseMin(T(0));
+  return t.cview();
+}
+
+/// The formula above. With accumulate = false, r_in is overwritten.
+template <class T>
+struct nondeduced { using type = T; };
+template <class T>
+using nondeduced_t = typename nondeduced<T>::type;
+
+template <class T, class L, class... Terms>
+void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<ConstView<T>> r_out,
+                  nondeduced_t<TensorView<T>> r_in, Workspace<T>& ws, double eps, nondeduced_t<T> scale,
+                  bool accumulate, const Terms&... terms) {
+  Tensor<T>& z = ws.temp(z_);
+  Tensor<T>& zk = ws.temp(zk_);
+  Tensor<T>& c = ws.temp(c_);
+  z.resize(r_out.shape());
+  zk.resize(r_out.shape());
+  c.resize(x.shape());
+  z.set_zero();
+  ConstView<T> ones;
+  if (((terms.input.empty()) || ...)) {
+    Tensor<T>& o = ws.temp(ones_);
+    o.resize(x.shape());
+    o.fill(T(1));
+    ones = o.cview();
+  }
+  auto in = [&](const auto& t) { return t.input.empty() ? ones : t.input; };
+  ((layer.forward_transformed(terms.f, terms.bias, in(terms), zk.view(), ws), z.vec() += terms.coef * zk.vec()), ...);
+  stabilized_divide(r_out, z.view(), eps);
+  if (!accumulate) r_in.vec().setZero();
+  auto back = [&](const auto& t) {
+    layer.backward_transformed(t.f, z.cview(), c.view(), ws);
+    if (t.input.empty()) r_in.vec() += (scale * t.coef) * c.vec();
+    else r_in.vec() += (scale * t.coef) * t.input.vec().cwiseProduct(c.vec());
+  };
+  (back(terms), ...);
+}
+
+}  // namespace lrp
+
+/// How LRP rules treat max pooling.
+enum class MaxPoolRule {
+  winner_take_all,  ///< all relevance of a window to its maximum (the gradient's routing)
+  proportional      ///< in proportion to the inputs of the window (z-rule over the window)
+};
+
+/// Behaviour shared by all LRP rules on non-linear and shape-only layers.
+struct LrpCommon {
+  static constexpr Seed seed = Seed::relevance;
+  double eps = 1e-6;  ///< stabiliser of the rule (also used for the residual Add split)
+  MaxPoolRule maxpool = MaxPoolRule::winner_take_all;
+
+  template <class T, class S>
+  void backward(const ReLU<T>&, Step<T, S>& s) const { s.in.vec() = s.out.vec(); }
+  template <class T, class S>
+  void backward(const Flatten<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
+  template <class T, class S>
+  void backward(const Identity<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
+  template <class T, class S>
+  void backward(const Dropout<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
+
+  template <class T, class S>
+  void backward(const MaxPool2d<T>& l, Step<T, S>& s) const {
+    if (maxpool == MaxPoolRule::winner_take_all) return l.backward(s.x, s.out, s.in, s.ws);
+    if (l.dilation_h() != 1 || l.dilation_w() != 1)
+      raise<ParameterError>("param.050", "LRP proportional max-pool rule: ", l.kind, " '", l.name(),
+                            "' has dilation ", l.dilation_h(), "x", l.dilation_w(), "; only 1 is supported");
+    const AvgPool2d<T> window(l.kernel_h(), l.kernel_w(),
+                              Pool2dOptions{}.stride(l.stride_h(), l.stride_w()).padding(l.pad_h(), l.pad_w())
+                                  .ceil_mode(l.ceil_mode()).count_include_pad(true));
+    lrp::redistribute(window, s.x, s.out, s.in, s.ws, eps, T(1), false,
+                      lrp::term(s.x, transform::Identity{}));
+  }
+
+  /// R_a = a R / stab(a + b), R_b = b R / stab(a + b).
+  template <class T, class S>
+  void backward(const Add<T>&, Step<T, S>& s) const {
+    const T e = static_cast<T>(eps);
+    for (Index i = 0; i < s.out.size(); ++i) {
+      const T z = s.x[i] + s.x2[i];
+      const T d = z + (z >= T(0) ? e : -e);
+      const T q = d == T(0) ? T(0) : s.out[i] / d;
+      s.in[i] = s.x[i] * q;
+      (*s.in2)[i] = s.x2[i] * q;
+    }
+  }
+};
+
+}  // namespace attrib
