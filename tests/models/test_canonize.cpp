@@ -158,6 +158,61 @@ Network<double> vgg_like() {
 }
 }  // namespace
 
+namespace {
+// VGG-BN style (torchvision vgg*_bn pattern, small): every BatchNorm follows a Conv2d or Dense.
+Network<double> vgg_bn() {
+  Network<double> net;
+  Random rng(21);
+  Index in = 3, idx = 0;
+  for (int c : {8, 8, 0, 16, 16, 0}) {
+    if (c == 0) {
+      net.add(MaxPool2d<double>(2, 2), "features." + std::to_string(idx++));
+      continue;
+    }
+    Conv2d<double> conv(in, c, 3, 3, Conv2dOptions{}.padding(1));
+    rng.fill_normal(conv.weight().mutable_view(), 0.0, std::sqrt(2.0 / (9.0 * double(c))));
+    rng.fill_uniform(conv.bias().mutable_view(), -0.1, 0.1);
+    net.add(conv, "features." + std::to_string(idx++));
+    net.add(BatchNorm2d<double>(c), "features." + std::to_string(idx++));
+    net.add(ReLU<double>(), "features." + std::to_string(idx++));
+    in = c;
+  }
+  net.add(AdaptiveAvgPool2d<double>(2, 2), "avgpool");
+  net.add(Flatten<double>(), "flatten");
+  Dense<double> d1(in * 4, 12), d2(12, 5);
+  rng.fill_uniform(d1.weight().mutable_view(), -0.3, 0.3);
+  rng.fill_uniform(d2.weight().mutable_view(), -0.3, 0.3);
+  net.add(d1, "classifier.0");
+  net.add(BatchNorm2d<double>(12), "classifier.1");
+  net.add(ReLU<double>(), "classifier.2");
+  net.add(d2, "classifier.3");
+  return net;
+}
+}  // namespace
+
+TEST_CASE("canonize removes every BatchNorm of a VGG-BN net without changing outputs or gradients",
+          "[models][canonize]") {
+  auto net = vgg_bn();
+  randomise_batch_norms(net, 22);
+  std::vector<FoldedBatchNorm> folded;
+  const auto c = canonize(net, &folded);
+  CHECK(count_kind(net, "BatchNorm2d") == 5);
+  CHECK(count_kind(c, "BatchNorm2d") == 0);
+  CHECK(c.size() == net.size() - 5);
+  check_structure(net, c, folded);
+  // Renumbering: "features.2" (ReLU) was node 2 and is now node 1, reading the conv "features.0".
+  CHECK(c.find("features.2") == 1);
+  CHECK(c.node(1).inputs[0] == 0);
+  CHECK(c.find("classifier.3") == c.size() - 1);
+  CHECK(c.node(c.find("classifier.2")).inputs[0] == c.find("classifier.0"));
+  const auto x = random_tensor<double>(Shape{2, 3, 16, 16}, 23);
+  for (Index target : {0, 4}) {
+    const Result a = run(net, x, target), b = run(c, x, target);
+    require_rel_close(b.output, a.output, 1e-12, "output");
+    require_rel_close(b.gradient, a.gradient, 1e-12, "input gradient");
+  }
+}
+
 TEST_CASE("canonize on a VGG-like net folds what follows Conv/Dense and keeps the rest",
           "[models][canonize]") {
   auto net = vgg_like();
