@@ -6,7 +6,7 @@
 //   r_z = 1[z > 0] 1[s > tau] r_a                     (strict ">")
 // The forward mask 1[z > 0] is applied explicitly, as the reference code does by taking the
 // gradient through the ReLU after thresholding: it is implied by s > tau when tau >= 0 (a dead
-// unit has s = 0), but not when tau < 0 (more than 100 - q percent of the scores negative).
+// unit has s = 0), but not when tau < 0 (about q percent of the scores or more are negative).
 // RectGradConstant uses a fixed tau (default 0) instead of the percentile; with tau = 0 it equals
 // Guided Backprop exactly (a >= 0, so 1[a r > 0] = 1[z > 0] 1[r > 0]).
 //
@@ -14,7 +14,7 @@
 //  * percentile q in [0, 100], default 98 (official code RG and "When Explanations Lie" W).
 //  * interpolation of the percentile between order statistics (see percentile_inplace):
 //    `nearest` (default) is TensorFlow's tf.contrib.distributions.percentile default, which both
-//    reference implementations used, so the default reproduces their masks exactly; `linear`
+//    reference implementations used, so the default picks the same order statistic as they do; `linear`
 //    is numpy's / torch.quantile's default, for comparisons with PyTorch ports. The two masks
 //    differ at most in the one order statistic just above floor((n - 1) q/100) (one unit unless
 //    scores tie).
