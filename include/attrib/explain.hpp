@@ -1,6 +1,11 @@
 #pragma once
 // Entry points: Explainer (reusable, allocation-free after warm-up), explain(), explain_from().
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <optional>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include "attrib/models/engine.hpp"
@@ -16,9 +21,36 @@ struct Targets {
   Index operator()(Index n) const { return classes.size() == 1 ? classes[0] : classes[static_cast<std::size_t>(n)]; }
 };
 
+/// Per-layer relevance bookkeeping (rules with a single-tensor signal): what reached the
+/// layer's output, what it passed to its inputs, and the difference it absorbed (bias,
+/// stabilisers, dropped zero denominators) or created.
+struct LayerConservation {
+  Index index;
+  std::string name;
+  const char* kind;
+  double out_sum;   ///< sum of the signal at the layer's output (all batch items)
+  double in_sum;    ///< sum of what the layer passed to its input(s)
+  double absorbed() const { return out_sum - in_sum; }
+};
+
+/// Prints the conservation table (one line per reached layer).
+inline std::ostream& operator<<(std::ostream& os, const std::vector<LayerConservation>& rows) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%5s  %-28s %-18s %14s %14s %14s\n", "node", "name", "kind", "sum out", "sum in",
+                "absorbed");
+  os << buf;
+  for (const auto& r : rows) {
+    std::snprintf(buf, sizeof buf, "%5ld  %-28s %-18s %14.6e %14.6e %14.6e\n", long(r.index), r.name.c_str(), r.kind,
+                  r.out_sum, r.in_sum, r.absorbed());
+    os << buf;
+  }
+  return os;
+}
+
 template <class T>
 struct ExplainOptions {
   bool keep_layers = false;  ///< also read out the relevance at every node's output
+  bool conservation = false; ///< fill Explanation::conservation (single-tensor signals)
   ConstView<T> seed;         ///< custom seed at the output (overrides the target's one-hot seed)
   ConstView<T> reference;    ///< reference input for rules that need one (default: zeros)
 };
@@ -28,6 +60,7 @@ struct Explanation {
   Tensor<T> attribution;          ///< shape of the input
   Tensor<T> output;               ///< model output (logits) for x
   std::vector<Tensor<T>> layers;  ///< layers[i]: read-out at node i's output (keep_layers), else empty
+  std::vector<LayerConservation> conservation;  ///< reached layers, top to bottom (opt.conservation)
 };
 
 /// Holds everything one thread needs to explain many inputs with one (model, rule): trace,
@@ -57,6 +90,7 @@ class Explainer {
 
   /// Forward + backward for a batch x ([N, ...]) and the target class(es).
   const Explanation<T>& explain(ConstView<T> x, const Targets& targets, const ExplainOptions<T>& opt = {}) {
+    require_finite(x, "input");
     trace_ = &own_trace_;
     forward(model_, x, own_trace_, ws_);
     return explain_trace(targets, opt);
@@ -77,6 +111,7 @@ class Explainer {
     const NodeInfo& n = model_.node(layer);
     expect_shape(signal, trace_->output(layer).shape(), std::string(n.kind) + " '" + n.name + "'",
                  "injected signal");
+    require_finite(signal, "injected signal");
     seed_.resize(signal.shape());
     seed_.vec() = signal.vec();
     return backward_from(layer, seed_, opt);
@@ -93,10 +128,20 @@ class Explainer {
     else return r;
   }
 
+  /// NaN/Inf inputs would silently poison every rule: reject them with the first offending index.
+  static void require_finite(ConstView<T> v, const char* what) {
+    if (v.vec().allFinite()) return;
+    for (Index i = 0; i < v.size(); ++i)
+      if (!std::isfinite(static_cast<double>(v[i])))
+        raise<ArgumentError>("arg.032", "explain: ", what, " of shape ", v.shape(), " has a non-finite value (",
+                             v[i], ") at flat index ", i, " (batch item ", i / std::max<Index>(1, v.shape().sample_size()), ")");
+  }
+
   void make_seed(ConstView<T> y, const Targets& targets, ConstView<T> custom) {
     seed_.resize(y.shape());
     if (!custom.empty()) {
       expect_shape(custom, y.shape(), "explain", "custom seed");
+      require_finite(custom, "custom seed");
       seed_.vec() = custom.vec();
       return;
     }
@@ -125,6 +170,7 @@ class Explainer {
         forward(model_, zeros_.cview(), ref_trace_, ws_);
       } else {
         expect_shape(opt.reference, trace_->input().shape(), "explain", "reference input");
+        require_finite(opt.reference, "reference input");
         forward(model_, opt.reference, ref_trace_, ws_);
       }
       ref = &ref_trace_;
@@ -148,6 +194,15 @@ class Explainer {
           dst.set_zero();
         }
       }
+    result_.conservation.clear();
+    if (opt.conservation) {
+      if constexpr (std::is_same_v<Signal, Tensor<T>>)
+        for (Index i = start; i >= 0; --i)
+          if (pass_.reached(i)) {
+            const NodeInfo& n = model_.node(i);
+            result_.conservation.push_back({i, n.name, n.kind, double(pass_.signal(i).vec().sum()), pass_.input_sum(i)});
+          }
+    }
     return result_;
   }
 

@@ -72,6 +72,9 @@ class BackwardPass {
  public:
   /// Signal at node i's output (i == -1: at the model input).
   const Signal& signal(Index i) const { return i < 0 ? input_ : out_[static_cast<std::size_t>(i)]; }
+  /// Sum over its inputs of the signal node i passed down in the last run (Tensor signals; 0
+  /// for unreached nodes). With the node's output sum it gives the per-layer conservation.
+  double input_sum(Index i) const { return in_sum_[static_cast<std::size_t>(i)]; }
   /// Whether node i was reached (is the start node or one of its ancestors).
   bool reached(Index i) const { return i < 0 ? true : active_[static_cast<std::size_t>(i)] != 0; }
 
@@ -84,6 +87,7 @@ class BackwardPass {
     detail::check_node_index(model.nodes(), start);
     out_.resize(static_cast<std::size_t>(n));
     active_.assign(static_cast<std::size_t>(n), 0);
+    in_sum_.assign(static_cast<std::size_t>(n), 0.0);
     consumers_.assign(static_cast<std::size_t>(n + 1), 0);  // slot 0 = model input
     active_[static_cast<std::size_t>(start)] = 1;
     for (Index i = start; i >= 0; --i) {
@@ -155,6 +159,9 @@ class BackwardPass {
                       ws,
                       reference};
     rule.backward(layer, s);
+    if constexpr (std::is_same_v<Signal, Tensor<T>>)
+      for (int k = 0; k < info.arity; ++k)
+        in_sum_[static_cast<std::size_t>(info.index)] += static_cast<double>(dst[k]->vec().sum());
     for (int k = 0; k < info.arity; ++k)
       if (dst[k] == &tmp_[static_cast<std::size_t>(k)]) at(info.inputs[static_cast<std::size_t>(k)]).add(*dst[k]);
   }
@@ -164,6 +171,7 @@ class BackwardPass {
   Signal tmp_[2];
   std::vector<char> active_;
   std::vector<int> consumers_;
+  std::vector<double> in_sum_;
 };
 
 }  // namespace attrib

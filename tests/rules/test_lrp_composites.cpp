@@ -1,0 +1,123 @@
+// LRP composites (presets), the conservation report and edge cases.
+#include <sstream>
+
+#include "support/support.hpp"
+#include "attrib/attrib.hpp"
+#include "attrib/models/builders.hpp"
+#include "attrib/rules/presets.hpp"
+
+using namespace attrib;
+using namespace attrib::test;
+
+TEST_CASE("Presets map rules to the documented layers of VGG-16 and ResNet-50", "[rules][lrp][composite]") {
+  const auto vgg = vgg16<float>({10, 32, 1});
+  auto flat = presets::epsilon_plus_flat().resolved_for(vgg);
+  CHECK(flat.rule_of(vgg.find("features.0")) == 2);     // first linear layer -> flat
+  CHECK(flat.rule_of(vgg.find("features.2")) == 1);     // other convs -> z+
+  CHECK(flat.rule_of(vgg.find("classifier.0")) == 0);   // dense -> epsilon
+  CHECK(flat.rule_of(vgg.find("features.1")) == 0);     // ReLU: rule 0 (all LRP rules pass it)
+  auto box = presets::epsilon_gamma_box(-2.0, 2.5).resolved_for(vgg);
+  CHECK(box.rule_of(vgg.find("features.0")) == 2);
+  CHECK(box.rule_of(vgg.find("features.28")) == 1);
+  CHECK(box.rule_of(vgg.find("classifier.6")) == 0);
+  const auto res = resnet50<float>({10, 32, 1});
+  auto cmp = presets::lrp_cmp_alpha2_beta1().resolved_for(res);
+  CHECK(cmp.rule_of(res.find("layer3.1.conv2")) == 1);
+  CHECK(cmp.rule_of(res.find("layer3.1.bn2")) == 0);
+  CHECK(cmp.rule_of(res.find("fc")) == 0);
+  auto dtd = presets::deep_taylor(-1.0, 1.0).resolved_for(res);
+  CHECK(dtd.rule_of(res.find("conv1")) == 1);
+  CHECK(dtd.rule_of(res.find("layer1.0.conv1")) == 0);
+  CHECK(cmp.display_name() == "Composite<LrpEpsilon, LrpAlpha2Beta1>");
+}
+
+TEST_CASE("Every preset runs on builders and gives finite relevance", "[rules][lrp][composite]") {
+  const auto net = cifar_net<double>({10, 8, 2});
+  auto x = random_tensor<double>(Shape{2, 3, 32, 32}, 5, -1.0, 1.0);
+  const auto check = [&](const auto& rule) {
+    auto e = explain(net, rule, x.cview(), Targets({1, 4}));
+    CHECK(e.attribution.vec().allFinite());
+    CHECK(e.attribution.vec().cwiseAbs().sum() > 0);
+  };
+  check(presets::epsilon_plus());
+  check(presets::epsilon_plus_flat());
+  check(presets::epsilon_gamma_box(-1.0, 1.0));
+  check(presets::epsilon_alpha2_beta1());
+  check(presets::epsilon_alpha2_beta1_flat());
+  check(presets::excitation_backprop());
+  check(presets::lrp_cmp_alpha1_beta0());
+  check(presets::lrp_cmp_alpha2_beta1());
+  check(presets::deep_taylor(-1.0, 1.0));
+}
+
+TEST_CASE("A composite equals its rules applied by hand where the mapping says", "[rules][lrp][composite]") {
+  // On an MLP without convolutions EpsilonPlus is plain epsilon everywhere (Zennit does the same).
+  Network<double> mlp;
+  Dense<double> a(6, 8), b(8, 3);
+  fill_random(a.weight().mutable_view(), 1);
+  fill_random(a.bias().mutable_view(), 2, -0.1, 0.1);
+  fill_random(b.weight().mutable_view(), 3);
+  mlp.add(a, "fc1");
+  mlp.add(ReLU<double>(), "relu");
+  mlp.add(b, "fc2");
+  auto x = random_tensor<double>(Shape{1, 6}, 4);
+  auto c = explain(mlp, presets::epsilon_plus(), x.cview(), 2);
+  auto e = explain(mlp, LrpEpsilon(), x.cview(), 2);
+  require_close(c.attribution, e.attribution, 1e-14, 1e-14, "epsilon_plus on an MLP");
+  // EpsilonPlusFlat makes the first Dense flat: relevance at the input is uniform per sample.
+  auto f = explain(mlp, presets::epsilon_plus_flat(), x.cview(), 2);
+  for (Index i = 1; i < 6; ++i) CHECK(f.attribution[i] == Approx(f.attribution[0]));
+}
+
+TEST_CASE("The conservation report accounts for what each layer absorbs", "[rules][lrp][conservation]") {
+  const auto net = cifar_net<double>({10, 8, 3});
+  auto x = random_tensor<double>(Shape{1, 3, 32, 32}, 6, -1.0, 1.0);
+  ExplainOptions<double> opt;
+  opt.conservation = true;
+  auto e = explain(net, LrpEpsilon(0.01), x.cview(), 2, opt);
+  REQUIRE(e.conservation.size() == std::size_t(net.size()));
+  CHECK(e.conservation.front().name == "fc6");
+  CHECK(e.conservation.front().out_sum == Approx(e.output.at(0, 2)));  // relevance starts at the logit
+  double absorbed = 0;
+  for (const auto& r : e.conservation) {
+    absorbed += r.absorbed();
+    if (std::string(r.kind) == "ReLU" || std::string(r.kind) == "MaxPool2d" || std::string(r.kind) == "Flatten")
+      CHECK(std::abs(r.absorbed()) <= 1e-12 * std::abs(r.out_sum) + 1e-15);
+  }
+  // Telescoping: the logit = input relevance + everything absorbed on the way.
+  CHECK(e.output.at(0, 2) == Approx(e.attribution.vec().sum() + absorbed).epsilon(1e-10));
+  std::ostringstream os;
+  os << e.conservation;
+  CHECK_THAT(os.str(), Catch::Contains("absorbed") && Catch::Contains("conv1") && Catch::Contains("Conv2d"));
+}
+
+TEST_CASE("Edge cases: zero input, all-zero relevance, non-finite input, mixed targets", "[rules][lrp][edge]") {
+  const auto net = cifar_net<double>({10, 8, 4});
+  Tensor<double> zero(Shape{1, 3, 32, 32}, 0.0);
+  for (auto e : {explain(net, LrpEpsilon(), zero.cview(), 0), explain(net, LrpZ(), zero.cview(), 0),
+                 explain(net, LrpZPlus(), zero.cview(), 0), explain(net, LrpAlphaBeta(2, 1), zero.cview(), 0)}) {
+    CHECK(e.attribution.vec().allFinite());
+    CHECK(e.attribution.vec().cwiseAbs().maxCoeff() == 0.0);
+  }
+  auto x = random_tensor<double>(Shape{3, 3, 32, 32}, 7, -1.0, 1.0);
+  Tensor<double> seed(Shape{3, 10}, 0.0);
+  ExplainOptions<double> opt;
+  opt.seed = seed.cview();
+  auto z = explain(net, LrpEpsilon(), x.cview(), 0, opt);  // all-zero relevance stays zero, finite
+  CHECK(z.attribution.vec().cwiseAbs().maxCoeff() == 0.0);
+  Tensor<double> bad = x;
+  bad[100] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(explain(net, LrpEpsilon(), bad.cview(), 0),
+                    Catch::Contains("[attrib.arg.032]") && Catch::Contains("non-finite") && Catch::Contains("index 100"));
+  bad[100] = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_AS(explain(net, Gradient{}, bad.cview(), 0), ArgumentError);
+  // Mixed targets in one batch = each item explained alone with its own target.
+  const std::vector<Index> t{2, 7, 0};
+  auto batch = explain(net, presets::epsilon_plus(), x.cview(), Targets(t));
+  for (Index n = 0; n < 3; ++n) {
+    Tensor<double> xi = Tensor<double>::copy_of(x.view().slice(n, 1));
+    auto one = explain(net, presets::epsilon_plus(), xi.cview(), t[std::size_t(n)]);
+    require_close(Tensor<double>::copy_of(batch.attribution.view().slice(n, 1)), one.attribution, 1e-12, 1e-14,
+                  "batch item");
+  }
+}
