@@ -2,8 +2,9 @@
 // 2-D convolution (cross-correlation, PyTorch semantics): x [N, Cin, H, W] -> y [N, Cout, Ho, Wo],
 // weight [Cout, Cin/groups, kh, kw], bias [Cout],
 // Ho = (H + top + bottom - dh (kh - 1) - 1) / sh + 1 (likewise Wo).
-// Per sample and group: im2col into the workspace, then one GEMM  Y_g = W_g cols; 1x1 stride-1
-// unpadded convolutions use the input as the column matrix directly. The input gradient is
+// Per sample and group: im2col into the workspace, then a GEMM  Y_g = W_g cols, in bands of
+// output rows whose column matrix stays in cache (column_budget); 1x1 stride-1 unpadded
+// convolutions use the input as the column matrix directly. The input gradient is
 // cols = W_g^T gY_g followed by col2im. Scratch (columns, GEMM packing, transformed weights)
 // comes from the Workspace, so repeated calls with a warmed-up workspace never allocate.
 #include <algorithm>
@@ -136,23 +137,28 @@ class Conv2d : public detail::Named {
     if (y.shape() != out)
       raise<ShapeError>("shape.202", who(kind), ": output has shape ", y.shape(), ", expected ", out,
                         " for input shape ", x.shape());
-    const detail::ConvGeometry g = geometry(x.shape(), out);
-    const Index cout_g = cout_ / groups(), k = g.column_rows(), npix = g.column_cols();
-    const bool direct = uses_input_as_columns();
-    const Index ncol = direct ? 0 : k * npix;
-    T* scratch = ws.get(Slot::columns, ncol + detail::gemm_scratch_size<T>(cout_g, npix, k));
-    T* cols = scratch;
-    T* pack = scratch + ncol;
-    const Index in_group = g.channels * g.height * g.width, out_group = cout_g * npix;
+    const Plan p = plan(x.shape(), out);
+    const detail::ConvGeometry& g = p.geo;
+    T* cols = ws.get(Slot::columns, p.column_elems + p.gemm_elems(p.cout_g, p.k));
+    T* pack = cols + p.column_elems;
     for (Index n = 0; n < x.dim(0); ++n)
       for (Index grp = 0; grp < groups(); ++grp) {
-        const T* xg = x.data() + (n * groups() + grp) * in_group;
-        T* yg = y.data() + (n * groups() + grp) * out_group;
-        if (!direct) detail::im2col(xg, g, cols);
+        const T* xg = x.data() + (n * groups() + grp) * p.in_group;
+        T* yg = y.data() + (n * groups() + grp) * p.out_group;
+        const T* wg = a.data() + grp * p.cout_g * p.k;
         if (b)
-          for (Index o = 0; o < cout_g; ++o) std::fill(yg + o * npix, yg + (o + 1) * npix, b[grp * cout_g + o]);
-        detail::gemm(cout_g, npix, k, a.data() + grp * cout_g * k, k, detail::Trans::no, direct ? xg : cols,
-                     npix, detail::Trans::no, yg, npix, /*accumulate=*/b != nullptr, pack);
+          for (Index o = 0; o < p.cout_g; ++o) std::fill(yg + o * p.npix, yg + (o + 1) * p.npix, b[grp * p.cout_g + o]);
+        if (p.direct) {
+          detail::gemm(p.cout_g, p.npix, p.k, wg, p.k, detail::Trans::no, xg, p.npix, detail::Trans::no, yg, p.npix,
+                       /*accumulate=*/b != nullptr, pack);
+          continue;
+        }
+        for (Index oy0 = 0; oy0 < g.out_h; oy0 += p.band) {
+          const Index oy1 = std::min(oy0 + p.band, g.out_h), nb = (oy1 - oy0) * g.out_w;
+          detail::im2col(xg, g, oy0, oy1, cols);
+          detail::gemm(p.cout_g, nb, p.k, wg, p.k, detail::Trans::no, cols, nb, detail::Trans::no,
+                       yg + oy0 * g.out_w, p.npix, /*accumulate=*/b != nullptr, pack);
+        }
       }
   }
   /// gx = A^T * gy with explicit weights A of W's shape.
@@ -162,26 +168,37 @@ class Conv2d : public detail::Named {
     if (gy.shape() != out)
       raise<ShapeError>("shape.204", who(kind), ": output signal has shape ", gy.shape(), ", expected ", out,
                         " for input signal shape ", gx.shape());
-    const detail::ConvGeometry g = geometry(gx.shape(), out);
-    const Index cout_g = cout_ / groups(), k = g.column_rows(), npix = g.column_cols();
-    const bool direct = uses_input_as_columns();
-    const Index ncol = direct ? 0 : k * npix;
-    T* scratch = ws.get(Slot::columns, ncol + detail::gemm_scratch_size<T>(k, npix, cout_g));
-    T* cols = scratch;
-    T* pack = scratch + ncol;
-    const Index in_group = g.channels * g.height * g.width, out_group = cout_g * npix;
+    const Plan p = plan(gx.shape(), out);
+    const detail::ConvGeometry& g = p.geo;
+    T* cols = ws.get(Slot::columns, p.column_elems + p.gemm_elems(p.k, p.cout_g));
+    T* pack = cols + p.column_elems;
     for (Index n = 0; n < gx.dim(0); ++n)
       for (Index grp = 0; grp < groups(); ++grp) {
-        const T* gyg = gy.data() + (n * groups() + grp) * out_group;
-        T* gxg = gx.data() + (n * groups() + grp) * in_group;
-        detail::gemm(k, npix, cout_g, a.data() + grp * cout_g * k, k, detail::Trans::yes, gyg, npix,
-                     detail::Trans::no, direct ? gxg : cols, npix, /*accumulate=*/false, pack);
-        if (!direct) {
-          std::fill(gxg, gxg + in_group, T(0));
-          detail::col2im_add(cols, g, gxg);
+        const T* gyg = gy.data() + (n * groups() + grp) * p.out_group;
+        T* gxg = gx.data() + (n * groups() + grp) * p.in_group;
+        const T* wg = a.data() + grp * p.cout_g * p.k;
+        if (p.direct) {
+          detail::gemm(p.k, p.npix, p.cout_g, wg, p.k, detail::Trans::yes, gyg, p.npix, detail::Trans::no, gxg,
+                       p.npix, /*accumulate=*/false, pack);
+          continue;
+        }
+        std::fill(gxg, gxg + p.in_group, T(0));
+        for (Index oy0 = 0; oy0 < g.out_h; oy0 += p.band) {
+          const Index oy1 = std::min(oy0 + p.band, g.out_h), nb = (oy1 - oy0) * g.out_w;
+          detail::gemm(p.k, nb, p.cout_g, wg, p.k, detail::Trans::yes, gyg + oy0 * g.out_w, p.npix,
+                       detail::Trans::no, cols, nb, /*accumulate=*/false, pack);
+          detail::col2im_add(cols, g, oy0, oy1, gxg);
         }
       }
   }
+
+  /// im2col and the GEMM run on bands of output rows whose column matrix (about column_budget
+  /// elements, but at least column_min_cols columns wide) the GEMM reads while it is still in
+  /// cache; VGG's conv1_2 would otherwise write and re-read a 115 MB column matrix per sample.
+  /// Values measured on VGG-16 (docs/performance.md): narrower bands make the GEMM repack the
+  /// weights too often on the deep layers, wider ones fall out of L2 on the early layers.
+  static constexpr Index column_budget = Index(1) << 19;
+  static constexpr Index column_min_cols = 768;
 
  private:
   void validate_options() const {
@@ -223,8 +240,24 @@ class Conv2d : public detail::Named {
       raise<ShapeError>("shape.203", who(kind), ": weights have shape ", a.shape(), ", expected ",
                         weight_.shape());
   }
-  detail::ConvGeometry geometry(const Shape& in, const Shape& out) const {
-    detail::ConvGeometry g{};
+  // How one sample and group is processed: geometry, GEMM sizes, band height and scratch.
+  struct Plan {
+    detail::ConvGeometry geo;
+    Index cout_g, k, npix, in_group, out_group;
+    bool direct;  // the input is the column matrix (no im2col, no bands)
+    Index band;   // output rows per band
+    Index column_elems;
+    /// Packing scratch for the GEMMs of all bands: m x (band pixels) results, inner dimension kk.
+    Index gemm_elems(Index m, Index kk) const {
+      if (direct) return detail::gemm_scratch_size<T>(m, npix, kk);
+      const Index tail = geo.out_h % band;
+      return std::max(detail::gemm_scratch_size<T>(m, band * geo.out_w, kk),
+                      tail ? detail::gemm_scratch_size<T>(m, tail * geo.out_w, kk) : Index(0));
+    }
+  };
+  Plan plan(const Shape& in, const Shape& out) const {
+    Plan p{};
+    detail::ConvGeometry& g = p.geo;
     g.channels = cin_ / groups();
     g.height = in[2];
     g.width = in[3];
@@ -238,7 +271,15 @@ class Conv2d : public detail::Named {
     g.dilation_w = opt_.dilation_w();
     g.out_h = out[2];
     g.out_w = out[3];
-    return g;
+    p.cout_g = cout_ / groups();
+    p.k = g.column_rows();
+    p.npix = g.column_cols();
+    p.in_group = g.channels * g.height * g.width;
+    p.out_group = p.cout_g * p.npix;
+    p.direct = uses_input_as_columns();
+    p.band = detail::band_rows(g, column_budget, column_min_cols);
+    p.column_elems = p.direct ? 0 : p.k * p.band * g.out_w;
+    return p;
   }
   /// 1x1, stride 1, no padding: the input slice already is the column matrix.
   bool uses_input_as_columns() const {
