@@ -134,10 +134,9 @@ TEST_CASE("Relevance is conserved per layer by LRP-0 and z+ / alpha1beta0 withou
     auto x = input_for(k, 22);
     CHECK(worst_conservation(k, x, 1, LrpZ()) < 1e-9);
     CHECK(worst_conservation(k, x, 1, LrpEpsilon(0.5)) > 1e-3);  // the check can fail
-    // z+ drops the relevance of units without positive contributions. In ResNet a BatchNorm
-    // feeds the residual Add before any ReLU, so units with negative input (z+ = 0) receive
-    // relevance there: z+ conserves only after canonize() folds BN into the convolutions
-    // (tested in test_lrp_composites.cpp).
+    // z+ drops the relevance of units without positive contributions. In ResNet the residual
+    // Add comes before the ReLU and can hand relevance to such units, so z+ is conservative
+    // there only away from the Adds (tested in test_lrp_composites.cpp).
     if (std::string(k.name).rfind("resnet", 0) == 0) continue;
     CHECK(worst_conservation(k, x, 1, LrpZPlus(false, 0.0)) < 1e-9);
     CHECK(worst_conservation(k, x, 1, LrpAlphaBeta(1, 0, false, 0.0)) < 1e-9);
