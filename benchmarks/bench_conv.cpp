@@ -2,7 +2,8 @@
 // against a plain Eigen GEMM of the same (M, N, K) and storage order:
 //   forward   Y[M=Cout, N=H*W] = W[M, K=Cin*9] * cols[K, N]        (row-major)
 //   backward  gcols[K, N]      = W^T * gY[M, N], then col2im
-// Each reports a "GFLOP/s" counter (2*M*N*K per iteration); im2col alone is timed as well.
+// Each reports a "GFLOP/s" counter (2*M*N*K per iteration, divided by CPU time) and Conv2d the
+// scratch it holds ("workspace_MB"); im2col of the whole image (no bands) is timed as well.
 // docs/performance.md lists the results and the commands that produced them.
 #include <benchmark/benchmark.h>
 
@@ -74,6 +75,7 @@ void conv_forward(benchmark::State& state, const VggLayer& l) {
     benchmark::ClobberMemory();
   }
   set_counters(state, gemm_of(l));
+  state.counters["workspace_MB"] = double(ws.bytes()) * 1e-6;
 }
 
 void conv_backward(benchmark::State& state, const VggLayer& l) {
@@ -91,6 +93,7 @@ void conv_backward(benchmark::State& state, const VggLayer& l) {
     benchmark::ClobberMemory();
   }
   set_counters(state, gemm_of(l));
+  state.counters["workspace_MB"] = double(ws.bytes()) * 1e-6;
 }
 
 // Eigen's own product on row-major operands of the convolution's GEMM shape.

@@ -14,8 +14,9 @@ def main(path):
             continue
         res[b.get("run_name", b["name"])] = b
     layers = [n.split("/")[1] for n in res if n.startswith("forward/") and n.endswith("/attrib")]
-    print("| layer | M | N | K | fwd ours | fwd GEMM | fwd ratio | bwd ours | bwd GEMM | bwd ratio | im2col ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| layer | M | N | K | fwd ours | fwd GEMM | fwd ratio | bwd ours | bwd GEMM | bwd ratio "
+          "| workspace MB | whole-image im2col ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for l in layers:
         f, fg = res[f"forward/{l}/attrib"], res[f"forward/{l}/eigen_gemm"]
         b, bg = res[f"backward/{l}/attrib"], res[f"backward/{l}/eigen_gemm"]
@@ -23,6 +24,7 @@ def main(path):
         cells = [l, int(f["M"]), int(f["N"]), int(f["K"])]
         for ours, ref in ((f, fg), (b, bg)):
             cells += [f"{ours['GFLOP/s']:.1f}", f"{ref['GFLOP/s']:.1f}", f"{100 * ours['GFLOP/s'] / ref['GFLOP/s']:.0f} %"]
+        cells.append(f"{max(f.get('workspace_MB', 0), b.get('workspace_MB', 0)):.1f}")
         cells.append(f"{im['cpu_time']:.2f}" if im else "")
         print("| " + " | ".join(str(c) for c in cells) + " |")
     def total(kind, impl):  # milliseconds (the benchmarks report in ms)
