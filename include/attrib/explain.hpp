@@ -168,15 +168,30 @@ class Explainer {
         zeros_.resize(trace_->input().shape());
         zeros_.set_zero();
         forward(model_, zeros_.cview(), ref_trace_, ws_);
-      } else {
-        expect_shape(opt.reference, trace_->input().shape(), "explain", "reference input");
+      } else if (opt.reference.shape() == trace_->input().shape()) {
         require_finite(opt.reference, "reference input");
         forward(model_, opt.reference, ref_trace_, ws_);
+      } else {
+        // One reference for the whole batch: tile it.
+        const Shape xs = trace_->input().shape();
+        if (opt.reference.shape() != xs.with_batch(1))
+          raise<ShapeError>("shape.041", "explain: reference input has shape ", opt.reference.shape(), ", expected ",
+                            xs, " or ", xs.with_batch(1));
+        require_finite(opt.reference, "reference input");
+        zeros_.resize(xs);
+        for (Index b = 0; b < xs.batch(); ++b)
+          zeros_.view().slice(b, 1).vec() = opt.reference.vec();
+        forward(model_, zeros_.cview(), ref_trace_, ws_);
       }
       ref = &ref_trace_;
     }
     init_signal(rule_, seed.cview(), signal_seed_);
-    pass_.run(model_, rule_, *trace_, start, signal_seed_, ws_, ref);
+    const void* state = nullptr;
+    if constexpr (!std::is_same_v<rule_state_t<Rule, T>, NoRuleState>) {
+      rule_.prepare(model_, *trace_, ref, state_, ws_);
+      state = &state_;
+    }
+    pass_.run(model_, rule_, *trace_, start, signal_seed_, ws_, ref, state);
 
     const auto ref_act = [&](Index i) { return ref ? ref->output(i) : ConstView<T>(); };
     readout(rule_, pass_.signal(-1), trace_->input(), ref_act(-1), result_.attribution);
@@ -212,6 +227,7 @@ class Explainer {
   const Trace<T>* trace_ = &own_trace_;
   Tensor<T> zeros_, seed_;
   Signal signal_seed_;
+  rule_state_t<Rule, T> state_;
   BackwardPass<T, Signal> pass_;
   Workspace<T> ws_;
   Explanation<T> result_;

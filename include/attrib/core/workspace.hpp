@@ -43,6 +43,12 @@ class Workspace {
     return temps_[k];
   }
 
+  /// Reusable index tensors (argmax positions and the like).
+  Tensor<Index>& index_temp(std::size_t k) {
+    while (index_temps_.size() <= k) index_temps_.emplace_back();
+    return index_temps_[k];
+  }
+
   /// Bytes currently held.
   std::size_t bytes() const {
     std::size_t n = 0;
@@ -54,6 +60,7 @@ class Workspace {
  private:
   std::array<std::vector<T>, static_cast<int>(Slot::count_)> buffers_;
   std::deque<Tensor<T>> temps_;
+  std::deque<Tensor<Index>> index_temps_;
 };
 
 }  // namespace attrib

@@ -82,7 +82,9 @@ class BackwardPass {
   /// model input. Nodes that are not ancestors of `start` are skipped (their signal is zero).
   template <class Model, class Rule>
   void run(const Model& model, const Rule& rule, const Trace<T>& trace, Index start,
-           const Signal& seed, Workspace<T>& ws, const Trace<T>* reference = nullptr) {
+           const Signal& seed, Workspace<T>& ws, const Trace<T>* reference = nullptr,
+           const void* rule_state = nullptr) {
+    state_ = rule_state;
     const Index n = model.size();
     detail::check_node_index(model.nodes(), start);
     out_.resize(static_cast<std::size_t>(n));
@@ -157,7 +159,8 @@ class BackwardPass {
                       *dst[0],
                       dst[1],
                       ws,
-                      reference};
+                      reference,
+                      state_};
     rule.backward(layer, s);
     if constexpr (std::is_same_v<Signal, Tensor<T>>)
       for (int k = 0; k < info.arity; ++k)
@@ -172,6 +175,7 @@ class BackwardPass {
   std::vector<char> active_;
   std::vector<int> consumers_;
   std::vector<double> in_sum_;
+  const void* state_ = nullptr;
 };
 
 }  // namespace attrib

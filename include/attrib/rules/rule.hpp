@@ -44,6 +44,15 @@ struct Step {
   Signal* in2;         ///< signal at the second input (Add), else nullptr
   Workspace<T>& ws;
   const Trace<T>* reference;  ///< forward trace of the reference input (rules with needs_reference)
+  const void* rule_state = nullptr;  ///< the rule's prepared state (rules with a `state` type)
+
+  /// The state the rule's prepare() filled (type-checked by the caller's template argument).
+  template <class State>
+  const State& state() const {
+    if (!rule_state)
+      raise<ArgumentError>("arg.021", "node '", node.name, "': this rule's state was not prepared");
+    return *static_cast<const State*>(rule_state);
+  }
 
   /// The reference trace's k-th input / output of this node (ArgumentError without one).
   ConstView<T> ref_x(int k = 0) const { return ref().input_of(node, k); }
@@ -77,6 +86,19 @@ struct rule_needs_reference<R, std::void_t<decltype(R::needs_reference)>>
 
 template <class R, class T>
 using rule_signal_t = typename detail::rule_signal<R, T>::type;
+
+/// Per-call state of a rule (R::state<T>, filled by R::prepare before each backward pass).
+struct NoRuleState {};
+namespace detail {
+template <class R, class T, class = void>
+struct rule_state { using type = NoRuleState; };
+template <class R, class T>
+struct rule_state<R, T, std::void_t<typename R::template state<T>>> {
+  using type = typename R::template state<T>;
+};
+}  // namespace detail
+template <class R, class T>
+using rule_state_t = typename detail::rule_state<R, T>::type;
 template <class R>
 inline constexpr Seed rule_seed_v = detail::rule_seed<R>::value;
 template <class R>

@@ -1,0 +1,348 @@
+#pragma once
+// DeepLIFT (Shrikumar et al. 2017) as in the reference deeplift code (kundajelab, v0.6.9.3),
+// with the paper's ablation of Sixt et al. The backward signal is the pair of positive and
+// negative multipliers (m+, m-); explain() traces the reference input x0 alongside x
+// (default zeros) and the attribution is the contribution C = m+ (.) dx+ + m- (.) dx-,
+// dx = x - x0 (= m (.) dx at the input, where m+ = m-). Contributions sum to f_c(x) - f_c(x0).
+//
+//   Dense, Conv2d ("Linear" mode; bias cancels):
+//     dx_i > 0: m_i = sum_j w+_ij m+_j + w-_ij m-_j      dx_i < 0: m_i = sum_j w-_ij m+_j + w+_ij m-_j
+//     dx_i = 0: m_i = sum_j w_ij (m+_j + m-_j) / 2       then m+_i = m-_i = m_i
+//     ablation (Sixt et al.): the cross terms are dropped: w+ m+ for dx > 0, w+ m- for dx < 0
+//   BatchNorm2d, Normalize, AvgPool2d, AdaptiveAvgPool2d (per-unit positive/negative kept):
+//     m+_in = s+ m+ + s- m-,  m-_in = s- m+ + s+ m-   (a negative BN scale swaps them)
+//   ReLU Rescale: s = dy/dx if |dx| >= near_zero (1e-7) else f'(x0) = 1[x0 > 0]; m_in = s m
+//   ReLU RevealCancel: dx+ / dx- = positive / negative contributions of the layer below,
+//     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically,
+//     m+_in = dy+ / pc(dx+) m+,  m-_in = dy- / pc(dx-) m-   (pc: pseudocount +-1e-7 if |t| < 5e-8)
+//   MaxPool2d: gradient of the actual input (default, as the reference code; summation-to-delta
+//     does not hold exactly — measured in docs/deeplift.md) or the cross-max rule (exact).
+//   Add: as a Dense layer with weights [1, 1] (the paper's converter): m_a by the sign of da.
+//   Flatten, Identity, Dropout: reshaped.
+// The pseudocount is applied to the denominators only, so dy+ + dy- = dy holds exactly (the
+// reference code also shifts the function arguments, which breaks it by up to 1e-7 per unit).
+#include <string>
+#include <vector>
+
+#include "attrib/layers/layers.hpp"
+#include "attrib/rules/rule.hpp"
+
+namespace attrib {
+
+/// Positive and negative multipliers.
+template <class T>
+struct MultiplierPair {
+  Tensor<T> pos, neg;
+  void resize(const Shape& s) {
+    pos.resize(s);
+    neg.resize(s);
+  }
+  void set_zero() {
+    pos.set_zero();
+    neg.set_zero();
+  }
+  void add(const MultiplierPair& o) {
+    pos.add(o.pos);
+    neg.add(o.neg);
+  }
+};
+
+enum class DeepLiftNonlinear {
+  rescale,          ///< Rescale at every ReLU
+  reveal_cancel,    ///< RevealCancel at every ReLU
+  genomics_default  ///< RevealCancel after Dense layers, Rescale elsewhere (deeplift's default)
+};
+enum class DeepLiftLinear {
+  standard,  ///< the four-term linear rule
+  ablation   ///< Sixt et al.'s ablation: cross terms dropped (only W+ carries multipliers)
+};
+enum class DeepLiftMaxPool {
+  gradient,  ///< route the multipliers to the argmax of the actual input (reference default)
+  cross_max  ///< (ym - y0) through argmax(x) and (y - ym) through argmax(x0), ym = max(y, y0)
+};
+
+namespace detail {
+template <class L>
+inline constexpr bool mixes_units_v = std::is_same_v<L, Dense<typename L::Scalar>> ||
+                                      std::is_same_v<L, Conv2d<typename L::Scalar>>;
+}  // namespace detail
+
+/// Per-node positive/negative contributions of the forward differences (RevealCancel).
+template <class T>
+struct DeepLiftState {
+  std::vector<Tensor<T>> pos, neg;  ///< by node; index 0 = model input, i + 1 = node i
+  std::vector<char> reveal;         ///< by node: RevealCancel at this ReLU
+};
+
+struct DeepLift {
+  static constexpr const char* name = "DeepLift";
+  static constexpr Seed seed = Seed::multiplier;
+  static constexpr bool needs_reference = true;
+  template <class T> using signal = MultiplierPair<T>;
+  template <class T> using state = DeepLiftState<T>;
+
+  DeepLiftNonlinear nonlinear = DeepLiftNonlinear::rescale;
+  DeepLiftLinear linear = DeepLiftLinear::standard;
+  DeepLiftMaxPool maxpool = DeepLiftMaxPool::gradient;
+  double near_zero = 1e-7;  ///< |dx| below this: ReLU slope = gradient at the reference
+
+  DeepLift() = default;
+  explicit DeepLift(DeepLiftNonlinear n, DeepLiftLinear l = DeepLiftLinear::standard,
+                    DeepLiftMaxPool m = DeepLiftMaxPool::gradient)
+      : nonlinear(n), linear(l), maxpool(m) {}
+
+  std::string display_name() const {
+    std::string s = linear == DeepLiftLinear::ablation ? "DeepLiftAblation"
+                    : nonlinear == DeepLiftNonlinear::rescale        ? "DeepLiftRescale"
+                    : nonlinear == DeepLiftNonlinear::reveal_cancel  ? "DeepLiftRevealCancel"
+                                                                     : "DeepLiftGenomicsDefault";
+    return maxpool == DeepLiftMaxPool::cross_max ? s + "CrossMax" : s;
+  }
+
+  // --- signal ---
+  template <class T>
+  void init_signal(ConstView<T> seed, MultiplierPair<T>& s) const {
+    s.resize(seed.shape());
+    s.pos.vec() = seed.vec();
+    s.neg.vec() = seed.vec();
+  }
+  /// Contributions m+ (.) dx+ + m- (.) dx- with dx split by sign.
+  template <class T>
+  void readout(const MultiplierPair<T>& s, ConstView<T> x, ConstView<T> x0, Tensor<T>& out) const {
+    out.resize(x.shape());
+    for (Index i = 0; i < x.size(); ++i) {
+      const T d = x[i] - x0[i];
+      out[i] = d > T(0) ? s.pos[i] * d : s.neg[i] * d;
+    }
+  }
+
+  // --- state: positive/negative contribution split of every node's difference ---
+  template <class Model, class T>
+  void prepare(const Model& model, const Trace<T>& tr, const Trace<T>* ref, DeepLiftState<T>& st,
+               Workspace<T>& ws) const {
+    const Index n = model.size();
+    st.reveal.assign(static_cast<std::size_t>(n), 0);
+    for (Index i = 0; i < n; ++i) {
+      const NodeInfo& node = model.node(i);
+      if (std::string(node.kind) != "ReLU") continue;
+      const Index p = node.inputs[0];
+      const bool after_dense = p >= 0 && std::string(model.node(p).kind) == "Dense";
+      st.reveal[std::size_t(i)] = nonlinear == DeepLiftNonlinear::reveal_cancel ||
+                                  (nonlinear == DeepLiftNonlinear::genomics_default && after_dense);
+    }
+    if (nonlinear == DeepLiftNonlinear::rescale) return;  // Rescale needs no split
+    st.pos.resize(static_cast<std::size_t>(n + 1));
+    st.neg.resize(static_cast<std::size_t>(n + 1));
+    sign_split(tr.input(), ref->input(), st.pos[0], st.neg[0]);
+    for (Index i = 0; i < n; ++i) {
+      const NodeInfo& node = model.node(i);
+      Tensor<T>& pos = st.pos[std::size_t(i + 1)];
+      Tensor<T>& neg = st.neg[std::size_t(i + 1)];
+      model.visit(i, [&](const auto& layer) {
+        using L = std::decay_t<decltype(layer)>;
+        const Index p = node.inputs[0];
+        if constexpr (detail::mixes_units_v<L>) {
+          Tensor<T>& dp = ws.temp(30);
+          Tensor<T>& dn = ws.temp(31);
+          sign_split(tr.output(p), ref->output(p), dp, dn);
+          mix(layer, dp.cview(), dn.cview(), pos, neg, tr.output(i).shape(), ws);
+        } else if constexpr (is_linear_layer_v<L>) {
+          mix(layer, st.pos[std::size_t(p + 1)].cview(), st.neg[std::size_t(p + 1)].cview(), pos, neg,
+              tr.output(i).shape(), ws);
+        } else if constexpr (is_reshape<L, T>()) {
+          pos.resize(tr.output(i).shape());
+          neg.resize(tr.output(i).shape());
+          pos.vec() = st.pos[std::size_t(p + 1)].vec();
+          neg.vec() = st.neg[std::size_t(p + 1)].vec();
+        } else {
+          sign_split(tr.output(i), ref->output(i), pos, neg);
+        }
+      });
+    }
+  }
+
+  // --- linear layers that mix units: collapse to one multiplier per input unit ---
+  template <class T>
+  void backward(const Dense<T>& l, Step<T, MultiplierPair<T>>& s) const { collapse(l, s); }
+  template <class T>
+  void backward(const Conv2d<T>& l, Step<T, MultiplierPair<T>>& s) const { collapse(l, s); }
+
+  // --- per-unit linear layers: keep positive and negative multipliers apart ---
+  template <class L, class T, class = std::enable_if_t<is_linear_layer_v<L> && !detail::mixes_units_v<L>>>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    Tensor<T>& t = s.ws.temp(32);
+    t.resize(s.x.shape());
+    l.backward_transformed(transform::Positive{}, s.out.pos, s.in.pos, s.ws);
+    l.backward_transformed(transform::Negative{}, s.out.neg, t.view(), s.ws);
+    s.in.pos.vec() += t.vec();
+    l.backward_transformed(transform::Negative{}, s.out.pos, s.in.neg, s.ws);
+    l.backward_transformed(transform::Positive{}, s.out.neg, t.view(), s.ws);
+    s.in.neg.vec() += t.vec();
+  }
+
+  template <class T>
+  void backward(const ReLU<T>&, Step<T, MultiplierPair<T>>& s) const {
+    const auto x = s.x, y = s.y, x0 = s.ref_x(), y0 = s.ref_y();
+    const bool reveal = s.rule_state && s.template state<DeepLiftState<T>>().reveal[std::size_t(s.node.index)];
+    if (!reveal) {
+      for (Index i = 0; i < x.size(); ++i) {
+        const T dx = x[i] - x0[i];
+        const T slope = std::abs(dx) >= T(near_zero) ? (y[i] - y0[i]) / dx : (x0[i] > T(0) ? T(1) : T(0));
+        s.in.pos[i] = slope * s.out.pos[i];
+        s.in.neg[i] = slope * s.out.neg[i];
+      }
+      return;
+    }
+    const auto& st = s.template state<DeepLiftState<T>>();
+    const Tensor<T>& dp = st.pos[std::size_t(s.node.inputs[0] + 1)];
+    const Tensor<T>& dn = st.neg[std::size_t(s.node.inputs[0] + 1)];
+    const auto f = [](T v) { return v > T(0) ? v : T(0); };
+    const auto pc = [](T t) {
+      if (std::abs(t) < T(5e-8)) return t >= T(0) ? t + T(1e-7) : t - T(1e-7);
+      return t;
+    };
+    for (Index i = 0; i < x.size(); ++i) {
+      const T r = x0[i], p = dp[i], q = dn[i];
+      const T dyp = T(0.5) * ((f(r + p) - f(r)) + (f(r + q + p) - f(r + q)));
+      const T dyn = T(0.5) * ((f(r + q) - f(r)) + (f(r + p + q) - f(r + p)));
+      s.in.pos[i] = dyp / pc(p) * s.out.pos[i];
+      s.in.neg[i] = dyn / pc(q) * s.out.neg[i];
+    }
+  }
+
+  template <class T>
+  void backward(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s) const {
+    if (maxpool == DeepLiftMaxPool::gradient) {
+      l.backward(s.x, s.out.pos, s.in.pos, s.ws);
+      l.backward(s.x, s.out.neg, s.in.neg, s.ws);
+      return;
+    }
+    cross_max(l, s, s.out.pos, s.in.pos);
+    cross_max(l, s, s.out.neg, s.in.neg);
+  }
+
+  /// Residual Add as a Dense layer with weights [1, 1].
+  template <class T>
+  void backward(const Add<T>&, Step<T, MultiplierPair<T>>& s) const {
+    const auto x0a = s.ref_x(0), x0b = s.ref_x(1);
+    for (Index i = 0; i < s.y.size(); ++i) {
+      const T mp = s.out.pos[i], mn = s.out.neg[i];
+      const auto pick = [&](T d) { return d > T(0) ? mp : d < T(0) ? mn : T(0.5) * (mp + mn); };
+      const T ma = pick(s.x[i] - x0a[i]), mb = pick(s.x2[i] - x0b[i]);
+      s.in.pos[i] = s.in.neg[i] = ma;
+      s.in2->pos[i] = s.in2->neg[i] = mb;
+    }
+  }
+
+  template <class T>
+  void backward(const Flatten<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
+  template <class T>
+  void backward(const Identity<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
+  template <class T>
+  void backward(const Dropout<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
+
+ private:
+  template <class L, class T>
+  static constexpr bool is_reshape() {
+    return std::is_same_v<L, Flatten<T>> || std::is_same_v<L, Identity<T>> || std::is_same_v<L, Dropout<T>>;
+  }
+  template <class T>
+  static void sign_split(ConstView<T> x, ConstView<T> x0, Tensor<T>& pos, Tensor<T>& neg) {
+    pos.resize(x.shape());
+    neg.resize(x.shape());
+    for (Index i = 0; i < x.size(); ++i) {
+      const T d = x[i] - x0[i];
+      pos[i] = d > T(0) ? d : T(0);
+      neg[i] = d < T(0) ? d : T(0);
+    }
+  }
+  /// Positive / negative parts of a linear map of a split difference (bias cancels).
+  template <class L, class T>
+  static void mix(const L& l, ConstView<T> dp, ConstView<T> dn, Tensor<T>& pos, Tensor<T>& neg, const Shape& out,
+                  Workspace<T>& ws) {
+    Tensor<T>& t = ws.temp(33);
+    pos.resize(out);
+    neg.resize(out);
+    t.resize(out);
+    l.forward_transformed(transform::Positive{}, BiasMode::none, dp, pos.view(), ws);
+    l.forward_transformed(transform::Negative{}, BiasMode::none, dn, t.view(), ws);
+    pos.vec() += t.vec();
+    l.forward_transformed(transform::Negative{}, BiasMode::none, dp, neg.view(), ws);
+    l.forward_transformed(transform::Positive{}, BiasMode::none, dn, t.view(), ws);
+    neg.vec() += t.vec();
+  }
+
+  template <class L, class T>
+  void collapse(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    const auto x0 = s.ref_x();
+    Tensor<T>& a = s.ws.temp(34);  // multiplier for dx > 0
+    Tensor<T>& b = s.ws.temp(35);  // for dx < 0
+    Tensor<T>& t = s.ws.temp(36);
+    for (auto* u : {&a, &b, &t}) u->resize(s.x.shape());
+    l.backward_transformed(transform::Positive{}, s.out.pos, a.view(), s.ws);
+    l.backward_transformed(transform::Positive{}, s.out.neg, b.view(), s.ws);
+    if (linear == DeepLiftLinear::standard) {
+      l.backward_transformed(transform::Negative{}, s.out.neg, t.view(), s.ws);
+      a.vec() += t.vec();
+      l.backward_transformed(transform::Negative{}, s.out.pos, t.view(), s.ws);
+      b.vec() += t.vec();
+    }
+    bool any_zero = false;
+    for (Index i = 0; i < s.x.size(); ++i) {
+      const T d = s.x[i] - x0[i];
+      const T m = d > T(0) ? a[i] : b[i];
+      s.in.pos[i] = m;
+      any_zero = any_zero || d == T(0);
+    }
+    if (any_zero) {  // dx = 0: W^T (m+ + m-) / 2
+      Tensor<T>& mean = s.ws.temp(37);
+      mean.resize(s.y.shape());
+      mean.vec() = T(0.5) * (s.out.pos.vec() + s.out.neg.vec());
+      l.backward_transformed(transform::Identity{}, mean.cview(), t.view(), s.ws);
+      for (Index i = 0; i < s.x.size(); ++i)
+        if (s.x[i] == x0[i]) s.in.pos[i] = t[i];
+    }
+    s.in.neg.vec() = s.in.pos.vec();
+  }
+
+  template <class T>
+  void cross_max(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s, const Tensor<T>& g, Tensor<T>& out) const {
+    const auto x0 = s.ref_x(), y0 = s.ref_y();
+    Tensor<Index>& ia = s.ws.index_temp(0);
+    Tensor<Index>& ib = s.ws.index_temp(1);
+    ia.resize(s.y.shape());
+    ib.resize(s.y.shape());
+    l.argmax(s.x, ia.view());
+    l.argmax(x0, ib.view());
+    Tensor<T>& num = s.ws.temp(38);
+    num.resize(s.x.shape());
+    num.set_zero();
+    for (Index k = 0; k < s.y.size(); ++k) {
+      const T ym = std::max(s.y[k], y0[k]);
+      if (ia[k] >= 0) num[ia[k]] += (ym - y0[k]) * g[k];
+      if (ib[k] >= 0) num[ib[k]] += (s.y[k] - ym) * g[k];
+    }
+    Tensor<T>& grad = s.ws.temp(39);
+    grad.resize(s.x.shape());
+    l.backward(s.x, g, grad.view(), s.ws);
+    for (Index i = 0; i < s.x.size(); ++i) {
+      const T d = s.x[i] - x0[i];
+      out[i] = std::abs(d) >= T(near_zero) ? num[i] / d : grad[i];
+    }
+  }
+
+  template <class L, class T>
+  static void reshape(const L& l, Step<T, MultiplierPair<T>>& s) {
+    l.backward(s.x, s.out.pos, s.in.pos, s.ws);
+    l.backward(s.x, s.out.neg, s.in.neg, s.ws);
+  }
+};
+
+/// The common configurations.
+inline DeepLift DeepLiftRescale() { return DeepLift(DeepLiftNonlinear::rescale); }
+inline DeepLift DeepLiftRevealCancel() { return DeepLift(DeepLiftNonlinear::reveal_cancel); }
+inline DeepLift DeepLiftGenomicsDefault() { return DeepLift(DeepLiftNonlinear::genomics_default); }
+/// Sixt et al.'s ablation: Rescale with only W+ carrying the multipliers in Dense/Conv2d.
+inline DeepLift DeepLiftAblation() { return DeepLift(DeepLiftNonlinear::rescale, DeepLiftLinear::ablation); }
+
+}  // namespace attrib
