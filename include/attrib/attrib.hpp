@@ -11,6 +11,7 @@
 #include "attrib/models/parameters.hpp"
 #include "attrib/models/sequential.hpp"
 #include "attrib/rules/composite.hpp"
+#include "attrib/rules/deeplift.hpp"
 #include "attrib/rules/gradient.hpp"
 #include "attrib/rules/guided.hpp"
 #include "attrib/rules/lrp.hpp"
