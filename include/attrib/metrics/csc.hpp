@@ -1,0 +1,232 @@
+#pragma once
+// Cosine similarity convergence (CSC), as Sixt, Granz & Landgraf ran it ("When Explanations
+// Lie", ICML 2020): per image, inject V i.i.d. N(0, 1) signals at the output of a layer L
+// (everything above L is ignored), run the rule's backward pass, and at every lower layer
+// compare the V resulting relevance maps pairwise: |cos| per spatial location across
+// channels ((C, H, W) -> H*W vectors of length C; a dense layer is one vector; the input gives
+// one colour vector per pixel). |cos| -> 1 means the explanation no longer depends on what
+// happened above L. Works for every rule, including two-signal rules (DeepLIFT: the random
+// signal goes into both multiplier chains; contributions are read out).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "attrib/core/random.hpp"
+#include "attrib/explain.hpp"
+
+namespace attrib {
+
+struct CscOptions {
+  int samples = 5;                 ///< V random signals per image
+  std::uint64_t seed = 0;          ///< portable RNG seed
+  Index max_values = 5'000'000;    ///< per layer; beyond this, reservoir sampling
+  /// Called after each image with (images done, images total).
+  std::function<void(Index, Index)> progress;
+};
+
+/// The paper's percentiles and histogram bins.
+inline constexpr std::array<double, 10> csc_percentiles{0, 1, 5, 10, 20, 50, 80, 95, 99, 100};
+inline constexpr std::array<double, 14> csc_bins{0, .1, .2, .3, .4, .5, .6, .7, .8, .9, .99, .999, .9999, 1};
+
+struct CscLayer {
+  Index node = -1;             ///< node index (-1 = the model input)
+  std::string name;            ///< node name ("input" for the model input)
+  std::string kind;
+  Index channels = 0;          ///< vector length of one compared row
+  Index count = 0;             ///< |cos| values seen (NaN rows dropped)
+  double mean = 0, median = 0;
+  std::array<double, 10> percentiles{};
+  std::array<Index, 13> histogram{};  ///< counts per csc_bins interval
+  double baseline = 0;         ///< median |cos| of random Gaussian vectors of this length
+  bool subsampled = false;
+};
+
+struct CscResult {
+  std::string rule;
+  Index injected = -1;          ///< the layer L
+  int samples = 0;
+  Index images = 0;
+  std::vector<CscLayer> layers; ///< L first, then every lower layer, the model input last
+};
+
+/// Median of |cos| between two independent isotropic random vectors in R^C:
+/// cos^2 ~ Beta(1/2, (C-1)/2); computed by numerical integration (0.5 for C = 3, about
+/// 0.6745/sqrt(C) for large C).
+inline double csc_baseline(Index c) {
+  if (c <= 1) return 1.0;
+  // density of t = |cos| on [0, 1] is proportional to (1 - t^2)^((C-3)/2)
+  const int n = 200000;
+  const double e = 0.5 * double(c - 3);
+  std::vector<double> cdf(static_cast<std::size_t>(n + 1), 0.0);
+  const auto f = [&](double t) { return c == 3 ? 1.0 : std::pow(std::max(0.0, 1 - t * t), e); };
+  double prev = f(0);
+  for (int i = 1; i <= n; ++i) {
+    const double t = double(i) / n, cur = f(t), mid = f(t - 0.5 / n);
+    cdf[std::size_t(i)] = cdf[std::size_t(i - 1)] + (prev + 4 * mid + cur) / (6.0 * n);
+    prev = cur;
+  }
+  const double half = 0.5 * cdf.back();
+  const auto it = std::lower_bound(cdf.begin(), cdf.end(), half);
+  const std::size_t i = std::size_t(it - cdf.begin());
+  if (i == 0) return 0;
+  const double a = cdf[i - 1], b = cdf[i];
+  return (double(i - 1) + (half - a) / (b - a)) / n;
+}
+
+namespace detail {
+/// Pairwise |cos| per row for V maps of one layer; rows = spatial positions.
+template <class T, class Sink>
+void csc_pairs(const Tensor<T>& maps, int v, Sink&& sink) {
+  const Shape s = maps.shape();
+  const Index per = s.sample_size();
+  const Index c = s.rank() >= 2 ? s[1] : per;
+  const Index plane = s.rank() >= 2 ? per / c : 1;
+  for (int a = 0; a < v; ++a)
+    for (int b = a + 1; b < v; ++b)
+      for (Index p = 0; p < plane; ++p) {
+        double dot = 0, na = 0, nb = 0;
+        for (Index k = 0; k < c; ++k) {
+          const double x = maps[a * per + k * plane + p], y = maps[b * per + k * plane + p];
+          dot += x * y;
+          na += x * x;
+          nb += y * y;
+        }
+        if (na > 0 && nb > 0) sink(std::abs(dot) / std::sqrt(na * nb));
+      }
+}
+
+struct CscAccumulator {
+  std::vector<float> values;
+  double sum = 0;
+  Index seen = 0;
+  std::array<Index, 13> hist{};
+  void add(double c, Index cap, Random& rng) {
+    c = std::min(c, 1.0);
+    sum += c;
+    ++seen;
+    Index bin = 12;
+    for (Index k = 0; k < 13; ++k)
+      if (c < csc_bins[std::size_t(k + 1)]) { bin = k; break; }
+    ++hist[std::size_t(bin)];
+    if (Index(values.size()) < cap) values.push_back(float(c));
+    else {
+      const auto j = rng.below(std::uint64_t(seen));
+      if (j < std::uint64_t(cap)) values[std::size_t(j)] = float(c);
+    }
+  }
+};
+
+/// numpy-style linear-interpolation percentile of sorted values.
+inline double percentile_sorted(const std::vector<float>& v, double q) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const double pos = q / 100.0 * double(v.size() - 1);
+  const std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
+  return double(v[lo]) + (pos - double(lo)) * (double(v[hi]) - double(v[lo]));
+}
+}  // namespace detail
+
+/// CSC of `rule` on `model` for the images x ([N, ...]), injecting at node `layer`.
+template <class Model, class Rule>
+CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
+                                        ConstView<typename Model::Scalar> images, Index layer,
+                                        const CscOptions& opt = {}) {
+  using T = typename Model::Scalar;
+  if (opt.samples < 2)
+    raise<ParameterError>("param.080", "CSC: samples = ", opt.samples, ", need at least 2 random signals");
+  detail::check_node_index(model.nodes(), layer);
+  const int v = opt.samples;
+  const Index n = images.shape().batch();
+  Random rng(opt.seed), reservoir(opt.seed ^ 0x5eedULL);
+  Explainer<Model, Rule> ex(model, rule);
+  Workspace<T> ws;
+  Trace<T> one, tiled;
+  Tensor<T> xt, signal;
+  ExplainOptions<T> eo;
+  eo.keep_layers = true;
+
+  // Layers reported: L, every node before it, and the input (only ancestors of L carry signal).
+  std::vector<Index> ids;
+  for (Index i = layer; i >= 0; --i) ids.push_back(i);
+  ids.push_back(-1);
+  std::vector<detail::CscAccumulator> acc(ids.size());
+
+  for (Index img = 0; img < n; ++img) {
+    const auto x = images.slice(img, 1);
+    forward(model, x, one, ws);
+    // The same forward trace V times (one backward pass with batch V).
+    xt.resize(x.shape().with_batch(v));
+    for (int k = 0; k < v; ++k) xt.view().slice(k, 1).vec() = x.vec();
+    tiled.reset(model.size());
+    tiled.set_input(xt.cview());
+    for (Index i = 0; i < model.size(); ++i) {
+      const auto o = one.output(i);
+      auto dst = tiled.prepare(i, o.shape().with_batch(v));
+      for (int k = 0; k < v; ++k) dst.slice(k, 1).vec() = o.vec();
+    }
+    ex.use_trace(tiled);
+    signal.resize(tiled.output(layer).shape());
+    rng.fill_normal(signal.view());
+    const auto& e = ex.explain_from(layer, signal.cview(), eo);
+    for (std::size_t li = 0; li < ids.size(); ++li) {
+      const Index id = ids[li];
+      const Tensor<T>& maps = id == layer ? signal : (id < 0 ? e.attribution : e.layers[std::size_t(id)]);
+      detail::csc_pairs(maps, v, [&](double c) { acc[li].add(c, opt.max_values, reservoir); });
+    }
+    if (opt.progress) opt.progress(img + 1, n);
+  }
+
+  CscResult r;
+  r.rule = rule_name(rule);
+  r.injected = layer;
+  r.samples = v;
+  r.images = n;
+  for (std::size_t li = 0; li < ids.size(); ++li) {
+    CscLayer L;
+    L.node = ids[li];
+    L.name = L.node < 0 ? "input" : model.node(L.node).name;
+    L.kind = L.node < 0 ? "Input" : model.node(L.node).kind;
+    const Shape s = L.node < 0 ? images.shape() : one.output(L.node).shape();
+    L.channels = s.rank() >= 2 ? s[1] : s.sample_size();
+    auto& a = acc[li];
+    L.count = a.seen;
+    L.subsampled = a.seen > Index(a.values.size());
+    L.mean = a.seen ? a.sum / double(a.seen) : std::numeric_limits<double>::quiet_NaN();
+    std::sort(a.values.begin(), a.values.end());
+    for (std::size_t q = 0; q < csc_percentiles.size(); ++q)
+      L.percentiles[q] = detail::percentile_sorted(a.values, csc_percentiles[q]);
+    L.median = L.percentiles[5];
+    L.histogram = a.hist;
+    L.baseline = csc_baseline(L.channels);
+    r.layers.push_back(std::move(L));
+  }
+  return r;
+}
+
+template <class Model, class Rule>
+CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
+                                        ConstView<typename Model::Scalar> images, std::string_view layer,
+                                        const CscOptions& opt = {}) {
+  return cosine_similarity_convergence(model, rule, images, model.find(layer), opt);
+}
+
+/// CSV: one row per layer (rule, layer, kind, channels, count, mean, median, percentiles, baseline).
+inline std::string to_csv(const std::vector<CscResult>& results) {
+  std::string s = "rule,injected,position,layer,kind,channels,count,mean,median";
+  for (double q : csc_percentiles) s += ",p" + detail::cat(q);
+  s += ",baseline\n";
+  for (const auto& r : results)
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+      const auto& l = r.layers[i];
+      s += detail::cat(r.rule, ',', r.injected, ',', i, ',', l.name, ',', l.kind, ',', l.channels, ',', l.count, ',',
+                       l.mean, ',', l.median);
+      for (double p : l.percentiles) s += detail::cat(',', p);
+      s += detail::cat(',', l.baseline, '\n');
+    }
+  return s;
+}
+
+}  // namespace attrib
