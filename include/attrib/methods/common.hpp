@@ -1,0 +1,195 @@
+#pragma once
+// Shared pieces of the model-agnostic attribution methods (docs/methods.md):
+//  - the two model concepts the methods accept:
+//      a function      f(ConstView<T> batch) -> Tensor<T>               outputs [N, K]
+//      an attributor   a(ConstView<T> batch, const Targets&) -> Tensor<T>  shape of batch
+//    (a gradient for gradient methods; any rule's attribution for SmoothGrad / IG "over a rule"),
+//  - adaptors that turn a model (Network, Sequential) into either: model_function(model),
+//    rule_attributor(model, rule) (an Explainer kept across calls: no allocation after warm-up),
+//  - batching options (batch size, progress callback) and small helpers.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "attrib/core/error.hpp"
+#include "attrib/core/tensor.hpp"
+#include "attrib/core/workspace.hpp"
+#include "attrib/explain.hpp"
+#include "attrib/models/engine.hpp"
+#include "attrib/rules/gradient.hpp"
+
+namespace attrib {
+
+/// Progress of a long job: (model rows evaluated so far, total rows).
+using Progress = std::function<void(Index done, Index total)>;
+
+/// Batching shared by every method: at most `batch_size` rows per model call.
+struct BatchOptions {
+  Index batch_size = 64;
+  Progress progress;
+};
+
+/// A model (Network / Sequential ...) as a function f(batch) -> outputs; owns its trace and
+/// workspace (reused across calls). The model must outlive it.
+template <class Model>
+class ModelFunction {
+ public:
+  using T = typename Model::Scalar;
+  explicit ModelFunction(const Model& m) : model_(&m) {}
+  Tensor<T> operator()(ConstView<T> batch) {
+    forward(*model_, batch, trace_, ws_);
+    return Tensor<T>::copy_of(trace_.result());
+  }
+
+ private:
+  const Model* model_;
+  Trace<T> trace_;
+  Workspace<T> ws_;
+};
+template <class Model>
+ModelFunction<Model> model_function(const Model& m) { return ModelFunction<Model>(m); }
+
+/// A model and a rule as an attributor a(batch, targets) -> attribution (an Explainer kept
+/// across calls). With the default Gradient rule this is the input gradient d f_c / d x.
+template <class Model, class Rule = Gradient>
+class RuleAttributor {
+ public:
+  using T = typename Model::Scalar;
+  explicit RuleAttributor(const Model& m, Rule r = {}) : e_(std::make_unique<Explainer<Model, Rule>>(m, std::move(r))) {}
+  Tensor<T> operator()(ConstView<T> batch, const Targets& targets) {
+    return e_->explain(batch, targets).attribution;
+  }
+  Explainer<Model, Rule>& explainer() { return *e_; }
+
+ private:
+  std::unique_ptr<Explainer<Model, Rule>> e_;  // Explainer is not movable
+};
+template <class Model, class Rule = Gradient>
+RuleAttributor<Model, Rule> rule_attributor(const Model& m, Rule r = {}) {
+  return RuleAttributor<Model, Rule>(m, std::move(r));
+}
+
+namespace detail {
+
+template <class X> struct view_scalar;
+template <class T> struct view_scalar<Tensor<T>> { using type = T; };
+template <class T> struct view_scalar<TensorView<T>> { using type = std::remove_const_t<T>; };
+template <class X>
+using view_scalar_t = typename view_scalar<std::remove_cv_t<std::remove_reference_t<X>>>::type;
+
+/// True for our models (they have a Scalar type and a node list).
+template <class M, class = void>
+struct is_model : std::false_type {};
+template <class M>
+struct is_model<M, std::void_t<typename M::Scalar, decltype(std::declval<const M&>().size()),
+                               decltype(std::declval<const M&>().node(0))>> : std::true_type {};
+template <class M>
+inline constexpr bool is_model_v = is_model<std::remove_cv_t<std::remove_reference_t<M>>>::value;
+
+inline void check_batch_options(const BatchOptions& b, const char* who) {
+  if (b.batch_size < 1)
+    raise<ParameterError>("param.700", who, ": batch_size = ", b.batch_size, ", expected >= 1");
+}
+
+/// x must be batched (rank >= 2 is not required: [N] is allowed) and non-empty.
+template <class T>
+void check_input(ConstView<T> x, const char* who) {
+  if (x.rank() < 1 || x.size() == 0)
+    raise<ShapeError>("shape.700", who, ": input has shape ", x.shape(), ", expected a non-empty batch [N, ...]");
+  for (Index i = 0; i < x.size(); ++i)
+    if (!std::isfinite(static_cast<double>(x[i])))
+      raise<ArgumentError>("arg.700", who, ": input of shape ", x.shape(), " has a non-finite value at flat index ", i);
+}
+
+/// Per-item targets, validated against the batch size.
+inline std::vector<Index> expand_targets(const Targets& t, Index n, const char* who) {
+  if (t.classes.empty() || (t.classes.size() != 1 && static_cast<Index>(t.classes.size()) != n))
+    raise<ArgumentError>("arg.701", who, ": ", t.classes.size(), " targets for a batch of ", n,
+                         ", expected 1 or ", n);
+  std::vector<Index> out(static_cast<std::size_t>(n));
+  for (Index b = 0; b < n; ++b) out[static_cast<std::size_t>(b)] = t(b);
+  return out;
+}
+
+/// Baseline as a full [N, ...] tensor: empty -> zeros, [1, ...] -> tiled, [N, ...] -> copied.
+template <class T>
+Tensor<T> expand_baseline(ConstView<T> baseline, ConstView<T> x, const char* who) {
+  Tensor<T> b(x.shape());
+  if (baseline.empty()) {
+    b.set_zero();
+    return b;
+  }
+  const Index n = x.shape().batch(), d = x.shape().sample_size();
+  if (baseline.shape() == x.shape()) {
+    b.vec() = baseline.vec();
+  } else if (baseline.shape() == x.shape().with_batch(1)) {
+    for (Index i = 0; i < n; ++i) b.view().slice(i, 1).vec() = baseline.vec();
+  } else {
+    raise<ShapeError>("shape.701", who, ": baseline has shape ", baseline.shape(), ", expected ", x.shape(),
+                      " or ", x.shape().with_batch(1));
+  }
+  for (Index i = 0; i < n * d; ++i)
+    if (!std::isfinite(static_cast<double>(b[i])))
+      raise<ArgumentError>("arg.702", who, ": baseline has a non-finite value at flat index ", i);
+  return b;
+}
+
+/// Reads f's output row r, class c, checking the output shape [rows, K].
+template <class T>
+double output_at(const Tensor<T>& y, Index rows, Index r, Index c, const char* who) {
+  if (y.rank() != 2 || y.dim(0) != rows)
+    raise<ShapeError>("shape.702", who, ": the model returned shape ", y.shape(), " for a batch of ", rows,
+                      ", expected [", rows, ", K]");
+  if (c < 0 || c >= y.dim(1))
+    raise<ArgumentError>("arg.703", who, ": target class ", c, " is out of range; the model has ", y.dim(1),
+                         " outputs");
+  return static_cast<double>(y.at(r, c));
+}
+
+/// Evaluates f on `rows` rows produced by fill(row index, destination sample view), in chunks of
+/// at most batch_size rows; consume(row index, outputs tensor, row within the chunk).
+template <class T, class F, class Fill, class Consume>
+void batched_eval(F& f, const Shape& sample_shape_batched, Index rows, const BatchOptions& bo, Index& done,
+                  Index total, Fill&& fill, Consume&& consume, Tensor<T>& buf) {
+  for (Index start = 0; start < rows; start += bo.batch_size) {
+    const Index cnt = std::min(bo.batch_size, rows - start);
+    buf.resize(sample_shape_batched.with_batch(cnt));
+    for (Index r = 0; r < cnt; ++r) fill(start + r, buf.view().slice(r, 1));
+    const Tensor<T> y = f(buf.cview());
+    for (Index r = 0; r < cnt; ++r) consume(start + r, y, r, cnt);
+    done += cnt;
+    if (bo.progress) bo.progress(done, total);
+  }
+}
+
+/// Evaluates an attributor (gradient) on rows with per-row targets, same chunking.
+template <class T, class G, class Fill, class Consume>
+void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,
+                  const BatchOptions& bo, Index& done, Index total, Fill&& fill, Consume&& consume,
+                  Tensor<T>& buf, const char* who) {
+  std::vector<Index> tg;
+  for (Index start = 0; start < rows; start += bo.batch_size) {
+    const Index cnt = std::min(bo.batch_size, rows - start);
+    buf.resize(batched_shape.with_batch(cnt));
+    tg.resize(static_cast<std::size_t>(cnt));
+    for (Index r = 0; r < cnt; ++r) {
+      fill(start + r, buf.view().slice(r, 1));
+      tg[static_cast<std::size_t>(r)] = row_target[static_cast<std::size_t>(start + r)];
+    }
+    const Tensor<T> a = g(buf.cview(), Targets(tg));
+    if (a.shape() != buf.shape())
+      raise<ShapeError>("shape.703", who, ": the gradient/attributor returned shape ", a.shape(), " for a batch of shape ",
+                        buf.shape(), ", expected the batch's shape");
+    for (Index r = 0; r < cnt; ++r) consume(start + r, ConstView<T>(a.view().slice(r, 1)));
+    done += cnt;
+    if (bo.progress) bo.progress(done, total);
+  }
+}
+
+}  // namespace detail
+}  // namespace attrib
