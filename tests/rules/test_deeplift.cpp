@@ -24,7 +24,6 @@ Network<T> max_gadget() {
   n.add(dense<T>({1, 1}, 2, 1), "y");
   return n;
 }
-double total(const Tensor<double>& t) { return t.vec().sum(); }
 
 /// Random ReLU network (Dense / Conv / BN / AvgPool / residual Add, optional max-pool).
 Network<double> random_net(bool with_maxpool, unsigned seed) {
