@@ -1,0 +1,304 @@
+#pragma once
+// ONNX import into the runtime Network (optional: link attrib::onnx, which brings Debian's
+// libonnx and protobuf). One layer per ONNX node that computes on the model input; weights,
+// shapes and other fixed data are evaluated at import time.
+//
+//   auto model = attrib::import_onnx<float>("net.onnx");        // OnnxModel<float>
+//   auto e = attrib::explain(model.network, attrib::Gradient{}, x.cview(), target);
+//   Network<float> net = attrib::load_onnx<float>("net.onnx");  // just the network
+//
+// Supported ops, attributes, the flatten pattern, what is dropped with a notice and the error
+// ids (io.200-io.230, plus io.100/io.101 for unreadable files) are listed in docs/io.md.
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "attrib/io/detail/binary.hpp"
+#include "attrib/io/detail/onnx_graph.hpp"
+#include "attrib/io/detail/onnx_layers.hpp"
+#include "attrib/io/detail/onnx_shape_ops.hpp"
+
+namespace attrib {
+namespace detail::onnxio {
+
+template <class T>
+using Converter = void (*)(Importer<T>&, const Node&, const Where&);
+
+template <class T>
+const std::vector<std::pair<const char*, Converter<T>>>& converters() {
+  static const std::vector<std::pair<const char*, Converter<T>>> table = {
+      {"Add", convert_add<T>},         {"AveragePool", convert_avg_pool<T>},
+      {"BatchNormalization", convert_batch_norm<T>},
+      {"Cast", convert_cast<T>},       {"Concat", convert_concat<T>},
+      {"Constant", convert_constant<T>}, {"Conv", convert_conv<T>},
+      {"Dropout", convert_dropout<T>}, {"Flatten", convert_flatten<T>},
+      {"Gather", convert_gather<T>},   {"Gemm", convert_gemm<T>},
+      {"GlobalAveragePool", convert_global_avg_pool<T>},
+      {"Identity", convert_identity<T>}, {"MatMul", convert_matmul<T>},
+      {"MaxPool", convert_max_pool<T>}, {"Pad", convert_pad<T>},
+      {"Relu", convert_relu<T>},       {"Reshape", convert_reshape<T>},
+      {"Shape", convert_shape<T>},     {"Squeeze", convert_squeeze<T>},
+      {"Transpose", convert_transpose<T>}, {"Unsqueeze", convert_unsqueeze<T>}};
+  return table;
+}
+
+template <class T>
+std::string supported_ops() {
+  std::string s;
+  for (const auto& [name, f] : converters<T>()) s += std::string(s.empty() ? "" : ", ") + name;
+  return s + "; Softmax/LogSoftmax only as the last node (dropped)";
+}
+
+inline bool is_softmax(const Node& n) { return n.op_type() == "Softmax" || n.op_type() == "LogSoftmax"; }
+
+inline std::string file_prefix(const std::string& file) { return "ONNX file '" + file + "'"; }
+
+/// The model input's shape from its declaration (or the override); sets the batch size.
+template <class T>
+Shape input_shape(const ::onnx::ValueInfoProto& in, const OnnxOptions<T>& opt, const std::string& file,
+                  bool& symbolic_batch) {
+  const auto& type = in.type();
+  const std::string who = file_prefix(file) + ": input '" + in.name() + "'";
+  if (!type.has_tensor_type())
+    raise<IoError>("io.205", who, " is not a tensor");
+  const int et = type.tensor_type().elem_type();
+  if (et != ::onnx::TensorProto::FLOAT && et != ::onnx::TensorProto::DOUBLE)
+    raise<IoError>("io.205", who, " has element type ", data_type_name(et), "; supported: FLOAT, DOUBLE");
+  symbolic_batch = false;
+  if (opt.input_shape) return *opt.input_shape;
+  if (!type.tensor_type().has_shape())
+    raise<IoError>("io.205", who, " has no declared shape; give OnnxOptions::input_shape");
+  const auto& dims = type.tensor_type().shape().dim();
+  if (dims.size() < 2 || dims.size() > 4)
+    raise<IoError>("io.205", who, " has rank ", dims.size(), "; attrib models take [N, features], [N, C, L] or "
+                   "[N, C, H, W] (batch first)");
+  std::vector<Index> s;
+  for (int i = 0; i < dims.size(); ++i) {
+    if (dims[i].has_dim_value() && dims[i].dim_value() > 0) {
+      s.push_back(dims[i].dim_value());
+    } else if (i == 0) {
+      s.push_back(1);
+      symbolic_batch = true;
+    } else {
+      raise<IoError>("io.205", who, " dimension ", i, " is symbolic ('", dims[i].dim_param(),
+                     "'); give OnnxOptions::input_shape");
+    }
+  }
+  return Shape::from_range(s.begin(), s.end());
+}
+
+/// Nodes the output depends on, and how often each value is used by them.
+inline std::vector<char> needed_nodes(const ::onnx::GraphProto& g, const std::string& output,
+                                      std::map<std::string, int>& uses) {
+  std::map<std::string, int> producer;
+  for (int i = 0; i < g.node_size(); ++i)
+    for (const auto& o : g.node(i).output()) producer[o] = i;
+  std::vector<char> need(static_cast<std::size_t>(g.node_size()), 0);
+  std::vector<std::string> todo{output};
+  while (!todo.empty()) {
+    const std::string v = todo.back();
+    todo.pop_back();
+    auto it = producer.find(v);
+    if (it == producer.end() || need[static_cast<std::size_t>(it->second)]) continue;
+    need[static_cast<std::size_t>(it->second)] = 1;
+    for (const auto& in : g.node(it->second).input())
+      if (!in.empty()) todo.push_back(in);
+  }
+  uses[output] += 1;
+  for (int i = 0; i < g.node_size(); ++i)
+    if (need[static_cast<std::size_t>(i)])
+      for (const auto& in : g.node(i).input())
+        if (!in.empty()) uses[in] += 1;
+  return need;
+}
+
+/// Keeps the layers the output node depends on and adds them to a Network in order.
+template <class T>
+Network<T> build_network(std::vector<PendingNode<T>>& pending, Index output) {
+  std::vector<char> keep(pending.size(), 0);
+  keep[static_cast<std::size_t>(output)] = 1;
+  for (Index i = output; i >= 0; --i)
+    if (keep[static_cast<std::size_t>(i)])
+      for (int k = 0; k < pending[static_cast<std::size_t>(i)].arity; ++k)
+        if (pending[static_cast<std::size_t>(i)].inputs[static_cast<std::size_t>(k)] >= 0)
+          keep[static_cast<std::size_t>(pending[static_cast<std::size_t>(i)].inputs[static_cast<std::size_t>(k)])] = 1;
+  Network<T> net;
+  std::vector<Index> index(pending.size(), -1);
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (!keep[i]) continue;
+    auto& p = pending[i];
+    auto in = [&](int k) { return p.inputs[static_cast<std::size_t>(k)] < 0 ? Network<T>::model_input
+                                                                              : index[static_cast<std::size_t>(p.inputs[static_cast<std::size_t>(k)])]; };
+    std::visit([&](auto& layer) {
+      if (p.arity == 2) index[i] = net.add(std::move(layer), p.name, {in(0), in(1)});
+      else index[i] = net.add(std::move(layer), p.name, {in(0)});
+    }, p.layer);
+  }
+  return net;
+}
+
+template <class T>
+OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt, const std::string& file) {
+  const std::string where = file_prefix(file);
+  if (!m.has_graph()) raise<IoError>("io.202", where, ": no graph (truncated file or not an ONNX model)");
+  std::int64_t opset = -1;
+  for (const auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+  if (opset < 0)
+    raise<IoError>("io.202", where, ": no opset_import for the default domain (IR version ", m.ir_version(),
+                   "); the file is truncated or older than ONNX IR version 3");
+  const auto& g = m.graph();
+  OnnxModel<T> result;
+  result.opset = opset;
+  result.producer = m.producer_name() + (m.producer_version().empty() ? "" : " " + m.producer_version());
+
+  // Fixed data: initializers, then caller-supplied tensors for graph inputs.
+  std::map<std::string, Constant> fixed;
+  for (const auto& t : g.initializer()) fixed[t.name()] = decode_tensor(t, where + ": initializer '" + t.name() + "'");
+  std::set<std::string> input_names;
+  for (const auto& in : g.input()) input_names.insert(in.name());
+  for (const auto& [name, t] : opt.tensors) {
+    if (!input_names.count(name) && !fixed.count(name)) {
+      std::string list;
+      for (const auto& in : g.input()) list += (list.empty() ? "'" : ", '") + in.name() + "'";
+      raise<IoError>("io.230", where, ": OnnxOptions::tensors has '", name, "', which is not a graph input (",
+                     list, ")");
+    }
+    std::vector<std::int64_t> dims(t.shape().begin(), t.shape().end());
+    for (const auto& in : g.input())  // prefer the declared (ONNX) dims when the sizes agree
+      if (in.name() == name && in.type().tensor_type().has_shape()) {
+        std::vector<std::int64_t> d;
+        for (const auto& dim : in.type().tensor_type().shape().dim()) d.push_back(dim.dim_value());
+        if (product(d) == t.size()) dims = d;
+      }
+    fixed[name] = from_tensor(t, dims);
+  }
+  std::vector<const ::onnx::ValueInfoProto*> unfed;
+  for (const auto& in : g.input())
+    if (!fixed.count(in.name())) unfed.push_back(&in);
+  if (unfed.size() != 1) {
+    std::string list;
+    for (const auto* in : unfed) list += (list.empty() ? "'" : ", '") + in->name() + "'";
+    raise<IoError>("io.203", where, ": ", unfed.size(), " graph inputs without data (", list.empty() ? "none" : list,
+                   "); attrib networks have exactly one input - supply the others (weights) in OnnxOptions::tensors");
+  }
+  result.input_name = unfed[0]->name();
+  result.input_shape = input_shape(*unfed[0], opt, file, result.symbolic_batch);
+
+  if (g.output_size() != 1)
+    raise<IoError>("io.204", where, ": the graph has ", g.output_size(), " outputs; attrib imports single-output models");
+  std::string output = g.output(0).name();
+  for (const auto& n : g.node())
+    if (is_softmax(n) && n.output_size() > 0 && n.output(0) == output && n.input_size() > 0) {
+      result.notices.push_back(n.op_type() + " '" + (n.name().empty() ? n.op_type() : n.name()) +
+                               "' at the output dropped: attrib explains the logits ('" + n.input(0) + "')");
+      output = n.input(0);
+    }
+  result.output_name = output;
+
+  std::map<std::string, int> uses;
+  const std::vector<char> need = needed_nodes(g, output, uses);
+  Importer<T> im(file, opset, std::move(uses));
+  im.set_batch(result.input_shape[0], result.symbolic_batch);
+  for (auto& [name, c] : fixed) im.define(name, Value::constant(std::move(c)));
+  im.define(result.input_name, Value::activation(-1, result.input_shape));
+
+  std::set<std::string> names;
+  for (int i = 0; i < g.node_size(); ++i) {
+    if (!need[static_cast<std::size_t>(i)]) continue;
+    const Node& n = g.node(i);
+    std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    for (int k = 1; names.count(name); ++k) name = (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) + "_" + std::to_string(k);
+    names.insert(name);
+    const Where w{file, name, n.op_type()};
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      fail("io.210", w, "operator domain '", n.domain(), "' is not supported; supported: the default domain (",
+           supported_ops<T>(), ")");
+    Converter<T> convert = nullptr;
+    for (const auto& [op, f] : converters<T>())
+      if (n.op_type() == op) convert = f;
+    if (!convert)
+      fail("io.210", w, is_softmax(n) ? "supported only as the last node (it is dropped with a notice)"
+                                      : "operator not supported", "; supported: ", supported_ops<T>());
+    try {
+      convert(im, n, w);
+    } catch (const IoError&) {
+      throw;
+    } catch (const Error& e) {
+      fail("io.217", w, "rejected by attrib: ", e.what());
+    }
+  }
+  const Value* out = im.find(output);
+  if (!out) raise<IoError>("io.204", where, ": the output '", output, "' is not computed by any node");
+  if (out->kind == Value::Kind::padded)
+    raise<IoError>("io.215", where, ": the output comes from Pad '", out->pad_node, "', which attrib cannot express");
+  if (out->is_constant() || out->node < 0)
+    raise<IoError>("io.204", where, ": the output '", output, "' ", out->is_constant() ? "does not depend on" : "is",
+                   " the model input; there is nothing to import");
+  result.output_shape = out->shape;
+  result.network = build_network(im.pending(), out->node);
+  for (auto& s : im.notices()) result.notices.push_back(std::move(s));
+  return result;
+}
+
+/// The whole file as bytes (io.100 missing/unreadable, io.101 read error).
+inline std::string read_file(const std::string& path, const char* format) {
+  detail::io::InputFile f(path, format);
+  if (f.size() > (std::uint64_t(1) << 31) - 1)
+    raise<IoError>("io.201", format, " file '", path, "': ", f.size(), " bytes; protobuf files are limited to 2 GB");
+  std::string bytes(static_cast<std::size_t>(f.size()), '\0');
+  f.read(0, bytes.data(), f.size(), "whole file");
+  return bytes;
+}
+
+}  // namespace detail::onnxio
+
+/// Imports an ONNX model already parsed with the protobuf API; `file` names it in messages.
+template <class T>
+OnnxModel<T> import_onnx_model(const ::onnx::ModelProto& model, const OnnxOptions<T>& options = {},
+                               const std::string& file = "<memory>") {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "import_onnx<T>: T must be float or double");
+  return detail::onnxio::import_model(model, options, file);
+}
+
+/// Reads an ONNX model file into a Network<T> plus its input/output description and notices.
+/// Throws IoError (ids in docs/io.md) naming the file, the node and its op type.
+template <class T>
+OnnxModel<T> import_onnx(const std::string& path, const OnnxOptions<T>& options = {}) {
+  const std::string bytes = detail::onnxio::read_file(path, "ONNX");
+  ::onnx::ModelProto model;
+  if (!model.ParseFromString(bytes))
+    raise<IoError>("io.201", "ONNX file '", path, "': not a valid ONNX protobuf (", bytes.size(),
+                   " bytes; truncated or not an ONNX model)");
+  return import_onnx_model<T>(model, options, path);
+}
+
+/// The network of import_onnx(path, options).
+template <class T>
+Network<T> load_onnx(const std::string& path, const OnnxOptions<T>& options = {}) {
+  return import_onnx<T>(path, options).network;
+}
+
+/// Reads a serialized TensorProto (the .pb files of ONNX's test data) as a Tensor<T>; `name`
+/// receives the tensor's name if given.
+template <class T>
+Tensor<T> load_onnx_tensor(const std::string& path, std::string* name = nullptr) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "load_onnx_tensor<T>: T must be float or double");
+  const std::string bytes = detail::onnxio::read_file(path, "ONNX tensor");
+  ::onnx::TensorProto t;
+  if (!t.ParseFromString(bytes))
+    raise<IoError>("io.201", "ONNX tensor file '", path, "': not a valid TensorProto (truncated or another format)");
+  if (name) *name = t.name();
+  const std::string what = "ONNX tensor file '" + path + "'";
+  const auto c = detail::onnxio::decode_tensor(t, what);
+  if (c.integer)
+    raise<IoError>("io.220", what, ": data type ", detail::onnxio::data_type_name(t.data_type()),
+                   "; supported: FLOAT, DOUBLE");
+  return detail::onnxio::to_tensor<T>(c, what);
+}
+
+}  // namespace attrib
