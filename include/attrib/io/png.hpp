@@ -1,0 +1,114 @@
+#pragma once
+// PNG files for attrib::Image (attrib/io/heatmap.hpp), via stb_image / stb_image_write
+// (Debian: libstb-dev, headers in /usr/include/stb/).
+//
+//   attrib::write_png("heatmap.png", attrib::heatmap(e.attribution.cview()));
+//   attrib::Image img = attrib::read_png("heatmap.png");
+//
+// stb's implementation must be compiled exactly once per program:
+//  * CMake: link attrib::image. It is a small static library whose single source file is
+//    `#define ATTRIB_IMAGE_IMPLEMENTATION` + `#include <attrib/io/png.hpp>`; nothing else to do.
+//  * Header-only use without our CMake targets: in exactly one .cpp file of the program write
+//        #define ATTRIB_IMAGE_IMPLEMENTATION
+//        #include <attrib/io/png.hpp>
+//    (every other file includes png.hpp without the define). If the program already compiles
+//    stb_image and stb_image_write itself (STB_IMAGE_IMPLEMENTATION and
+//    STB_IMAGE_WRITE_IMPLEMENTATION somewhere), do not define it at all: attrib only calls
+//    stbi_write_png_to_func, stbi_load_from_memory and stbi_image_free.
+//  Defining it in two files gives duplicate-symbol link errors; in none, undefined stbi_*
+//  symbols. Our implementation is compiled with STBI_ONLY_PNG.
+//
+// Errors: IoError io.320-io.324 naming the file (docs/io.md).
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "attrib/core/error.hpp"
+#include "attrib/io/heatmap.hpp"
+
+namespace attrib {
+
+namespace detail::png {
+inline void append(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<unsigned char>*>(context);
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  out->insert(out->end(), bytes, bytes + size);
+}
+inline constexpr unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+}  // namespace detail::png
+
+/// The PNG encoding of an image (1-4 channels, 8 bits each).
+inline std::vector<unsigned char> encode_png(const Image& img) {
+  if (img.width < 1 || img.height < 1 || img.channels < 1 || img.channels > 4 ||
+      img.pixels.size() != std::size_t(img.width) * std::size_t(img.height) * std::size_t(img.channels))
+    raise<IoError>("io.322", "encode_png: invalid image ", img.width, "x", img.height, " with ", img.channels,
+                   " channels and ", img.pixels.size(), " bytes (expected width, height >= 1, 1-4 channels, w*h*c bytes)");
+  std::vector<unsigned char> out;
+  if (!stbi_write_png_to_func(&detail::png::append, &out, img.width, img.height, img.channels, img.pixels.data(),
+                              img.width * img.channels))
+    raise<IoError>("io.322", "encode_png: stb_image_write failed on a ", img.width, "x", img.height, " image");
+  return out;
+}
+
+/// Writes the image as a PNG file (created or truncated).
+inline void write_png(const std::string& path, const Image& img) {
+  const std::vector<unsigned char> bytes = encode_png(img);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) raise<IoError>("io.320", "PNG file '", path, "': cannot open for writing");
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) raise<IoError>("io.320", "PNG file '", path, "': writing ", bytes.size(), " bytes failed");
+}
+
+/// Decodes PNG bytes; desired_channels 0 keeps the file's channel count, 1-4 converts.
+/// `what` names the source in messages.
+inline Image decode_png(const std::vector<unsigned char>& bytes, int desired_channels = 0,
+                        const std::string& what = "PNG data") {
+  if (desired_channels < 0 || desired_channels > 4)
+    raise<ArgumentError>("io.324", "decode_png: desired_channels ", desired_channels, ", expected 0 (as stored) to 4");
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), detail::png::signature, 8) != 0)
+    raise<IoError>("io.323", what, ": no PNG signature at byte offset 0 (", bytes.size(), " bytes); not a PNG file");
+  if (bytes.size() > std::size_t(1) << 30)
+    raise<IoError>("io.323", what, ": ", bytes.size(), " bytes, more than the 1 GiB attrib reads");
+  int w = 0, h = 0, stored = 0;
+  unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
+  if (!data) {
+    const char* why = stbi_failure_reason();
+    raise<IoError>("io.323", what, ": cannot decode PNG: ", why ? why : "unknown error", " (truncated or corrupt?)");
+  }
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.channels = desired_channels ? desired_channels : stored;
+  img.pixels.assign(data, data + std::size_t(w) * std::size_t(h) * std::size_t(img.channels));
+  stbi_image_free(data);
+  return img;
+}
+
+/// Reads a PNG file (8-bit; 16-bit files are reduced to 8 bits).
+inline Image read_png(const std::string& path, int desired_channels = 0) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) raise<IoError>("io.321", "PNG file '", path, "': no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) raise<IoError>("io.321", "PNG file '", path, "': cannot open for reading");
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) raise<IoError>("io.321", "PNG file '", path, "': read error");
+  return decode_png(bytes, desired_channels, "PNG file '" + path + "'");
+}
+
+}  // namespace attrib
+
+#if defined(ATTRIB_IMAGE_IMPLEMENTATION) && !defined(ATTRIB_IMAGE_IMPLEMENTATION_DONE)
+#define ATTRIB_IMAGE_IMPLEMENTATION_DONE
+#define STBI_ONLY_PNG
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+#endif
