@@ -1,0 +1,166 @@
+// Sanity checks (rules-spec 4): random-logit test, cascading randomisation, bootstrap bands.
+#include "support/support.hpp"
+#include "attrib/attrib.hpp"
+#include "attrib/metrics/sanity.hpp"
+
+using namespace attrib;
+
+namespace {
+/// Gradient everywhere except at the Dense layer named "top", whose input signal is all ones:
+/// the map ignores the top layer by construction.
+struct IgnoresTop : Gradient {
+  static constexpr const char* name = "IgnoresTop";
+  using Gradient::backward;
+  template <class T, class S>
+  void backward(const Dense<T>& d, Step<T, S>& s) const {
+    if (d.name() == "top") s.in.vec().setOnes();
+    else Gradient::backward(d, s);
+  }
+};
+
+template <class T>
+Network<T> small_cnn(std::uint64_t seed) {
+  Random rng(seed);
+  Network<T> n;
+  n.add(detail::init_conv(Conv2d<T>(2, 4, 3, 3, Conv2dOptions{}.padding(1)), rng), "conv");
+  n.add(ReLU<T>(), "relu0");
+  n.add(Flatten<T>(), "flatten");
+  n.add(detail::init_dense(Dense<T>(4 * 8 * 8, 16), rng), "hidden");
+  n.add(ReLU<T>(), "relu1");
+  n.add(detail::init_dense(Dense<T>(16, 5), rng), "top");
+  return n;
+}
+
+template <class T>
+Tensor<T> images(Index n) {
+  return test::random_tensor<T>(Shape{n, 2, 8, 8}, 17, T(0), T(1));
+}
+}  // namespace
+
+TEST_CASE("sanity: bootstrap median band contains the median, is seeded and shrinks with n", "[metrics][sanity]") {
+  Random rng(1);
+  std::vector<double> s;
+  for (int i = 0; i < 41; ++i) s.push_back(rng.uniform());
+  const auto b = bootstrap_median(s, 2000, 99.5, 7);
+  std::vector<double> sorted = s;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(b.median == sorted[20]);
+  CHECK(b.lo <= b.median);
+  CHECK(b.median <= b.hi);
+  CHECK(b.lo < b.hi);
+  const auto again = bootstrap_median(s, 2000, 99.5, 7);
+  CHECK(again.lo == b.lo);
+  CHECK(again.hi == b.hi);
+  // Each resampled median is one of the scores (n odd).
+  CHECK(std::find(s.begin(), s.end(), b.lo) != s.end());
+  // The median of U(0,1) has sd ~ 1/(2 sqrt(n)); a 99% band is roughly +-2.6 sd.
+  CHECK(b.hi - b.lo == Approx(2 * 2.6 / (2 * std::sqrt(41.0))).epsilon(0.5));
+  CHECK(median_of({3, 1, 2, 10}) == 2.5);
+  CHECK_THROWS_WITH(bootstrap_median(s, 0), Catch::Contains("param.810"));
+}
+
+TEMPLATE_TEST_CASE("sanity: top-layer randomisation leaves a top-ignoring rule at SSIM 1, not Gradient",
+                   "[metrics][sanity]", float, double) {
+  using T = TestType;
+  const auto net = small_cnn<T>(3);
+  const auto x = images<T>(6);
+  const std::vector<Index> labels{0, 1, 2, 3, 4, 0};
+  SanityOptions o;
+  o.reduce = HeatmapReduce::abs_max;
+  o.resamples = 500;
+  o.seed = 11;
+  const std::vector<std::string> points{"top", "hidden", "conv"};
+  const auto ig = cascading_randomization(net, IgnoresTop{}, x.cview(), labels, points, o);
+  const auto gr = cascading_randomization(net, Gradient{}, x.cview(), labels, points, o);
+  REQUIRE(ig.steps.size() == 3);
+  CHECK(ig.rule == "IgnoresTop");
+  CHECK(ig.steps[0].layer == "top");
+  CHECK(ig.steps[0].node == 5);
+  for (double s : ig.steps[0].scores) CHECK(s == Approx(1).margin(1e-5));
+  CHECK(ig.steps[0].summary.median == Approx(1).margin(1e-5));
+  // Once "hidden" is random too, the top-ignoring rule changes.
+  CHECK(ig.steps[1].summary.median < 0.95);
+  CHECK(gr.steps[0].summary.median < 0.95);
+  for (const auto& st : gr.steps) {
+    CHECK(st.summary.lo <= st.summary.median);
+    CHECK(st.summary.median <= st.summary.hi);
+  }
+  // Reproducible with the seed; a different seed draws different weights.
+  const auto again = cascading_randomization(net, Gradient{}, x.cview(), labels, points, o);
+  CHECK(again.steps[1].scores == gr.steps[1].scores);
+  o.seed = 12;
+  const auto other = cascading_randomization(net, Gradient{}, x.cview(), labels, points, o);
+  CHECK(other.steps[1].scores != gr.steps[1].scores);
+  // The input network is untouched.
+  const auto e1 = explain(net, Gradient{}, x.cview().slice(0, 1), 0);
+  const auto e2 = explain(small_cnn<T>(3), Gradient{}, x.cview().slice(0, 1), 0);
+  test::require_close(e1.attribution, e2.attribution, 0, 0, "original network unchanged");
+}
+
+TEST_CASE("sanity: random-logit test: a top-ignoring rule scores 1, Gradient lower; classes != label",
+          "[metrics][sanity]") {
+  const auto net = small_cnn<double>(5);
+  const auto x = images<double>(8);
+  const std::vector<Index> labels{0, 1, 2, 3, 4, 4, 3, 2};
+  SanityOptions o;
+  o.resamples = 300;
+  const auto ig = random_logit_test(net, IgnoresTop{}, x.cview(), labels, o);
+  const auto gr = random_logit_test(net, Gradient{}, x.cview(), labels, o);
+  REQUIRE(ig.random_classes.size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) {
+    CHECK(ig.random_classes[i] != labels[i]);
+    CHECK(ig.random_classes[i] >= 0);
+    CHECK(ig.random_classes[i] < 5);
+    CHECK(ig.scores[i] == Approx(1).margin(1e-12));
+  }
+  CHECK(gr.random_classes == ig.random_classes);  // same seed, same classes
+  CHECK(gr.summary.median < 0.95);
+  CHECK(gr.summary.lo <= gr.summary.median);
+  CHECK(gr.summary.median <= gr.summary.hi);
+  // z+ on a 1-unit positive bottleneck ignores everything above it (up to sign and scale).
+  Network<double> b;
+  Dense<double> d(2 * 8 * 8, 1);
+  for (Index i = 0; i < d.weight().shape().size(); ++i) d.weight().mutable_view()[i] = 0.1 + 0.01 * double(i % 7);
+  b.add(Flatten<double>(), "flatten");
+  b.add(d, "bottleneck");
+  b.add(ReLU<double>(), "relu");
+  Dense<double> top(1, 4);
+  top.weight().mutable_view().vec() << 1, 2, 0.5, 3;
+  b.add(top, "top");
+  const auto zp = random_logit_test(b, LrpZPlus{}, x.cview(), {0, 1, 2, 3, 0, 1, 2, 3}, o);
+  for (double s : zp.scores) CHECK(s == Approx(1).margin(1e-12));
+}
+
+TEST_CASE("sanity: randomize_layers uses the builders' init; errors name the problem", "[metrics][sanity]") {
+  auto net = small_cnn<double>(3);
+  const auto before = net;
+  Random rng(4);
+  randomize_layers(net, {"hidden", "relu1"}, rng);
+  double diff_hidden = 0, diff_conv = 0;
+  net.visit(3, [&](const auto& l) {
+    before.visit(3, [&](const auto& m) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(l)>, Dense<double>> &&
+                    std::is_same_v<std::decay_t<decltype(m)>, Dense<double>>) {
+        diff_hidden = (l.weight().view().vec() - m.weight().view().vec()).cwiseAbs().maxCoeff();
+        const double bound = 1 / std::sqrt(256.0);
+        CHECK(l.weight().view().vec().cwiseAbs().maxCoeff() <= bound);
+      }
+    });
+  });
+  net.visit(0, [&](const auto& l) {
+    before.visit(0, [&](const auto& m) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(l)>, Conv2d<double>> &&
+                    std::is_same_v<std::decay_t<decltype(m)>, Conv2d<double>>)
+        diff_conv = (l.weight().view().vec() - m.weight().view().vec()).cwiseAbs().maxCoeff();
+    });
+  });
+  CHECK(diff_hidden > 0);
+  CHECK(diff_conv == 0);
+  const auto x = images<double>(2);
+  CHECK_THROWS_WITH(cascading_randomization(net, Gradient{}, x.cview(), {0, 1}, {"hidden", "top"}),
+                    Catch::Contains("arg.811") && Catch::Contains("'top'"));
+  CHECK_THROWS_WITH(random_logit_test(net, Gradient{}, x.cview(), {0}),
+                    Catch::Contains("arg.810") && Catch::Contains("[2, 2, 8, 8]"));
+  CHECK_THROWS_WITH(cascading_randomization(net, Gradient{}, x.cview(), {0, 1}, {"nope"}),
+                    Catch::Contains("nope"));
+}
