@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "attrib/models/engine.hpp"
@@ -26,7 +27,7 @@ struct Targets {
 /// stabilisers, dropped zero denominators) or created.
 struct LayerConservation {
   Index index;
-  std::string name;
+  std::string_view name;  ///< the model's node name (valid while the model lives)
   const char* kind;
   double out_sum;   ///< sum of the signal at the layer's output (all batch items)
   double in_sum;    ///< sum of what the layer passed to its input(s)
@@ -40,7 +41,7 @@ inline std::ostream& operator<<(std::ostream& os, const std::vector<LayerConserv
                 "absorbed");
   os << buf;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "%5ld  %-28s %-18s %14.6e %14.6e %14.6e\n", long(r.index), r.name.c_str(), r.kind,
+    std::snprintf(buf, sizeof buf, "%5ld  %-28s %-18s %14.6e %14.6e %14.6e\n", long(r.index), std::string(r.name).c_str(), r.kind,
                   r.out_sum, r.in_sum, r.absorbed());
     os << buf;
   }

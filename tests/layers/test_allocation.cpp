@@ -14,6 +14,8 @@
 
 #include "support/layer_checks.hpp"
 #include "attrib/detail/gemm.hpp"
+#include "attrib/attrib.hpp"
+#include "attrib/models/builders.hpp"
 #include "attrib/layers/conv2d.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -354,4 +356,44 @@ TEST_CASE("Conv2d primitives do not allocate on real VGG-16 layer sizes", "[laye
     Workspace<float> ws;
     CHECK(conv_primitive_allocations(conv, Shape{1, c.cin, c.size, c.size}, ws).total() == 0);
   }
+}
+
+TEST_CASE("Dense primitives do not allocate with a warmed-up workspace", "[layers][allocation]") {
+  warn_if_malloc_uncounted();
+  Dense<float> d(300, 200);
+  d.set_name("classifier.0.long_layer_name");
+  fill_random(d.weight().mutable_view(), 21);
+  Workspace<float> ws;
+  Tensor<float> x = random_tensor<float>(Shape{16, 300}, 22), y(Shape{16, 200}), gx(x.shape());
+  Tensor<float> gy = random_tensor<float>(y.shape(), 23);
+  auto all = [&] {
+    d.forward(x, y, ws);
+    d.backward(x, gy, gx, ws);
+    d.forward_transformed(transform::Negative{}, BiasMode::transformed, x, y, ws);
+    d.backward_transformed(transform::Positive{}, gy, gx, ws);
+  };
+  all();
+  CHECK(count_allocations(all).total() == 0);
+}
+
+TEST_CASE("A reused Explainer makes no allocation per call (gradient, LRP composite, DeepLIFT)",
+          "[layers][allocation][explain]") {
+  warn_if_malloc_uncounted();
+  const auto net = cifar_net<float>({10, 8, 1});
+  Tensor<float> x = random_tensor<float>(Shape{2, 3, 32, 32}, 24), x2 = random_tensor<float>(x.shape(), 25);
+  ExplainOptions<float> opt;
+  opt.keep_layers = true;
+  opt.conservation = true;
+  auto check = [&](auto rule) {
+    Explainer ex(net, rule);
+    ex.explain(x.cview(), Targets({1, 2}), opt);
+    ex.explain(x2.cview(), Targets({1, 2}), opt);
+    const Targets t({3, 4});
+    const Counts n = count_allocations([&] { ex.explain(x.cview(), t, opt); });
+    INFO(rule_name(rule));
+    CHECK(n.total() == 0);
+  };
+  check(Gradient{});
+  check(presets::epsilon_plus_flat());
+  check(DeepLiftRevealCancel());
 }

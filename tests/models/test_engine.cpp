@@ -229,3 +229,22 @@ TEST_CASE("Runtime networks raise a typed error naming rule and layer when a pai
   auto e = explain(lin, OnlyDense{}, x.cview(), 1);
   for (Index i = 0; i < 3; ++i) CHECK(e.attribution[i] == Approx(lin.layer<Dense<double>>("fc").weight().view().at(1, i)));
 }
+
+TEST_CASE("A reused Explainer does not allocate on same-shaped inputs (LRP, gradient, composites)",
+          "[models][engine][allocation]") {
+  // Counted with a replaced global operator new in test_layers (test_allocation.cpp); here the
+  // cheaper proxy: the addresses of every buffer stay the same across calls.
+  auto model = small_residual_mlp();
+  auto x = random_tensor<double>(Shape{2, 6}, 31), x2 = random_tensor<double>(Shape{2, 6}, 32);
+  Explainer ex(model, Gradient{});
+  ExplainOptions<double> opt;
+  opt.keep_layers = true;
+  ex.explain(x.cview(), 1, opt);
+  const double* a0 = ex.explain(x.cview(), 1, opt).attribution.data();
+  const double* l0 = ex.explain(x.cview(), 1, opt).layers[3].data();
+  const std::size_t ws0 = ex.workspace().bytes();
+  const auto& e = ex.explain(x2.cview(), 2, opt);
+  CHECK(e.attribution.data() == a0);
+  CHECK(e.layers[3].data() == l0);
+  CHECK(ex.workspace().bytes() == ws0);
+}

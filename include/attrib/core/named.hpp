@@ -1,8 +1,21 @@
 #pragma once
 // Name carried by every layer for addressing and error messages (no virtual functions).
+#include <ostream>
 #include <string>
 
 namespace attrib::detail {
+
+/// "Conv2d 'features.0'" for messages, built only when printed: checks on the hot path pass a
+/// Who around without allocating.
+struct Who {
+  const char* kind;
+  const std::string* name;
+  std::string str() const {
+    return name->empty() ? std::string(kind) : std::string(kind) + " '" + *name + "'";
+  }
+  operator std::string() const { return str(); }  // NOLINT: implicit for message building
+  friend std::ostream& operator<<(std::ostream& os, const Who& w) { return os << w.str(); }
+};
 
 class Named {
  public:
@@ -19,10 +32,8 @@ class Named {
   bool has_default_name() const { return name_.empty() || default_name_; }
 
  protected:
-  /// "Conv2d 'features.0'" (or just the kind when unnamed), for error messages.
-  std::string who(const char* kind) const {
-    return name_.empty() ? std::string(kind) : std::string(kind) + " '" + name_ + "'";
-  }
+  /// "Conv2d 'features.0'" (or just the kind when unnamed), for error messages (lazy).
+  Who who(const char* kind) const { return Who{kind, &name_}; }
 
  private:
   std::string name_;

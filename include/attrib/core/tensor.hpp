@@ -160,8 +160,9 @@ ConstView<T> wrap(const T* data, const Shape& shape) {
 }
 
 /// Throws ShapeError unless v has shape `expected`; `who` names the layer or entry point.
-template <class V>
-void expect_shape(const V& v, const Shape& expected, const std::string& who, const char* what) {
+/// (`who` is anything printable; the message is only built on failure.)
+template <class V, class W>
+void expect_shape(const V& v, const Shape& expected, const W& who, const char* what) {
   if (v.shape() != expected)
     raise<ShapeError>("shape.020", who, ": ", what, " has shape ", v.shape(), ", expected ",
                       expected);

@@ -115,14 +115,15 @@ inline PoolAxis make_pool_axis(const std::string& who, const char* axis, Index k
 }
 
 /// Throws unless `in` is [N, C, H, W].
-inline void expect_nchw(const Shape& in, const std::string& who) {
+template <class W>
+void expect_nchw(const Shape& in, const W& who) {
   if (in.rank() != 4)
     raise<ShapeError>("shape.300", who, ": input shape ", in, ", expected [N, C, H, W]");
 }
 
 /// [N, C, H, W] -> [N, C, OH, OW] for a sliding-window pooling; throws when a window does not fit.
-inline Shape pool_output_shape(const Shape& in, const PoolAxis& h, const PoolAxis& w,
-                               const std::string& who) {
+template <class W>
+Shape pool_output_shape(const Shape& in, const PoolAxis& h, const PoolAxis& w, const W& who) {
   expect_nchw(in, who);
   const Index oh = h.out(in[2]), ow = w.out(in[3]);
   if (oh < 1 || ow < 1)

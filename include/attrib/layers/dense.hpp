@@ -4,6 +4,7 @@
 #include "attrib/core/param.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
+#include "attrib/detail/gemm.hpp"
 #include "attrib/detail/transformed.hpp"
 
 namespace attrib {
@@ -51,32 +52,47 @@ class Dense : public detail::Named {
   void forward_transformed(const F& f, BiasMode mode, ConstView<T> x, TensorView<T> y,
                            Workspace<T>& ws) const {
     const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    forward_with(ConstView<T>(w, weight_.shape()), detail::transformed_bias(f, mode, bias_, ws), x, y);
+    forward_with(ConstView<T>(w, weight_.shape()), detail::transformed_bias(f, mode, bias_, ws), x, y, ws);
   }
   /// gx = gy f(W).
   template <class F>
   void backward_transformed(const F& f, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
     const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    backward_with(ConstView<T>(w, weight_.shape()), gy, gx);
+    backward_with(ConstView<T>(w, weight_.shape()), gy, gx, ws);
   }
 
   /// y = x A^T + b with explicit weights A of W's shape (PatternNet's patterns, W (.) A, ...).
-  void forward_with(ConstView<T> a, const T* b, ConstView<T> x, TensorView<T> y) const {
+  /// Allocation-free with a warmed-up workspace.
+  void forward_with(ConstView<T> a, const T* b, ConstView<T> x, TensorView<T> y, Workspace<T>& ws) const {
     const Shape out = output_shape(x.shape());
     expect_shape(a, weight_.shape(), who(kind), "weight");
     expect_shape(y, out, who(kind), "output");
-    auto Y = y.mat(out[0], out_);
-    Y.noalias() = x.mat(out[0], in_) * a.mat(out_, in_).transpose();
-    if (b) Y.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, out_);
+    const Index n = out[0];
+    T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, out_, in_));
+    detail::gemm(n, out_, in_, x.data(), in_, detail::Trans::no, a.data(), in_, detail::Trans::yes, y.data(), out_,
+                 false, scratch);
+    if (b) y.mat(n, out_).rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, out_);
   }
   /// gx = gy A with explicit weights A.
-  void backward_with(ConstView<T> a, ConstView<T> gy, TensorView<T> gx) const {
+  void backward_with(ConstView<T> a, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
     if (gy.rank() != 2 || gy.dim(1) != out_)
       raise<ShapeError>("shape.101", who(kind), ": output signal shape ", gy.shape(),
                         ", expected [N, ", out_, "]");
     expect_shape(a, weight_.shape(), who(kind), "weight");
     expect_shape(gx, Shape{gy.dim(0), in_}, who(kind), "input signal");
-    gx.mat(gy.dim(0), in_).noalias() = gy.mat(gy.dim(0), out_) * a.mat(out_, in_);
+    const Index n = gy.dim(0);
+    T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, in_, out_));
+    detail::gemm(n, in_, out_, gy.data(), out_, detail::Trans::no, a.data(), in_, detail::Trans::no, gx.data(), in_,
+                 false, scratch);
+  }
+  /// Convenience overloads with a temporary workspace (they allocate).
+  void forward_with(ConstView<T> a, const T* b, ConstView<T> x, TensorView<T> y) const {
+    Workspace<T> ws;
+    forward_with(a, b, x, y, ws);
+  }
+  void backward_with(ConstView<T> a, ConstView<T> gy, TensorView<T> gx) const {
+    Workspace<T> ws;
+    backward_with(a, gy, gx, ws);
   }
 
  private:
