@@ -1,0 +1,142 @@
+#pragma once
+// Expected Gradients (Erion et al. 2021): IG averaged over baselines from a data set,
+// estimated with sampled (baseline, alpha) pairs:
+//   EG_i = E_{b ~ D, alpha ~ U(0, 1)} [ (x_i - b_i) d f_c / d x_i (b + alpha (x - b)) ]
+// Completeness holds in expectation: sum_i EG_i -> f_c(x) - mean_{b in D} f_c(b).
+#include <cstdint>
+#include <vector>
+
+#include "attrib/core/random.hpp"
+#include "attrib/methods/common.hpp"
+
+namespace attrib {
+
+template <class T>
+struct ExpectedGradientsOptions : BatchOptions {
+  ConstView<T> baselines;     ///< [M, ...] data set the baselines are drawn from (uniformly, with replacement)
+  Index samples = 64;         ///< (baseline, alpha) pairs per batch item
+  std::uint64_t seed = 0;     ///< attrib::Random seed
+  bool compute_delta = true;  ///< evaluate f on x and on the whole data set for the delta
+};
+
+template <class T>
+struct ExpectedGradientsResult {
+  Tensor<T> attribution;            ///< shape of x
+  Tensor<T> standard_error;         ///< Monte Carlo standard error per element
+  std::vector<double> output_diff;  ///< f_c(x) - mean_{b in D} f_c(b) per item (compute_delta)
+  std::vector<double> delta;        ///< sum attribution - output_diff per item (compute_delta)
+};
+
+namespace detail {
+template <class T, class F, class G>
+ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x, const Targets& targets,
+                                                   const ExpectedGradientsOptions<T>& opt) {
+  const char* who = "expected_gradients";
+  check_input(x, who);
+  check_batch_options(opt, who);
+  if (opt.samples < 2)
+    raise<ParameterError>("param.740", who, ": samples = ", opt.samples, ", expected >= 2 (for a standard error)");
+  const ConstView<T> data = opt.baselines;
+  if (data.empty() || data.shape().with_batch(1) != x.shape().with_batch(1))
+    raise<ShapeError>("shape.740", who, ": baselines have shape ", data.shape(), ", expected [M, ...] with samples shaped like x ",
+                      x.shape());
+  for (Index k = 0; k < data.size(); ++k)
+    if (!std::isfinite(static_cast<double>(data[k])))
+      raise<ArgumentError>("arg.740", who, ": baselines have a non-finite value at flat index ", k);
+  const Index n = x.shape().batch(), d = x.shape().sample_size(), m = opt.samples, nb = data.shape().batch();
+  const std::vector<Index> tg = expand_targets(targets, n, who);
+  const bool with_f = f != nullptr && opt.compute_delta;
+  const Index rows = n * m;
+  const Index total = rows + (with_f ? n + nb : 0);
+  Index done = 0;
+  ExpectedGradientsResult<T> res;
+  Tensor<T> buf;
+  if (with_f) {
+    // f(x) per item, then every baseline once (all target classes read from the same rows).
+    std::vector<double> fx(static_cast<std::size_t>(n)), fb(static_cast<std::size_t>(n), 0.0);
+    batched_eval<T>(
+        *f, x.shape(), n, opt, done, total, [&](Index r, TensorView<T> dst) { dst.vec() = x.slice(r, 1).vec(); },
+        [&](Index r, const Tensor<T>& y, Index rr, Index cnt) {
+          fx[static_cast<std::size_t>(r)] = output_at(y, cnt, rr, tg[static_cast<std::size_t>(r)], who);
+        },
+        buf);
+    std::vector<double> sums;  // per item: sum over the data set of f_{c_i}(b)
+    sums.assign(static_cast<std::size_t>(n), 0.0);
+    batched_eval<T>(
+        *f, x.shape(), nb, opt, done, total, [&](Index r, TensorView<T> dst) { dst.vec() = data.slice(r, 1).vec(); },
+        [&](Index, const Tensor<T>& y, Index rr, Index cnt) {
+          for (Index i = 0; i < n; ++i) sums[static_cast<std::size_t>(i)] += output_at(y, cnt, rr, tg[static_cast<std::size_t>(i)], who);
+        },
+        buf);
+    res.output_diff.resize(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i)
+      res.output_diff[static_cast<std::size_t>(i)] = fx[static_cast<std::size_t>(i)] - sums[static_cast<std::size_t>(i)] / double(nb);
+  }
+  // Draw every (baseline, alpha) pair up front in row order (independent of the batch size).
+  Random rng(opt.seed);
+  std::vector<Index> bidx(static_cast<std::size_t>(rows));
+  std::vector<double> alpha(static_cast<std::size_t>(rows));
+  for (Index r = 0; r < rows; ++r) {
+    bidx[static_cast<std::size_t>(r)] = static_cast<Index>(rng.below(static_cast<std::uint64_t>(nb)));
+    alpha[static_cast<std::size_t>(r)] = rng.uniform();
+  }
+  std::vector<Index> row_target(static_cast<std::size_t>(rows));
+  for (Index r = 0; r < rows; ++r) row_target[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(r / m)];
+  std::vector<double> s1(static_cast<std::size_t>(n * d), 0.0), s2(s1);
+  batched_attr<T>(
+      grad, x.shape(), rows, row_target, opt, done, total,
+      [&](Index r, TensorView<T> dst) {
+        const auto xi = x.slice(r / m, 1).vec();
+        const auto bi = data.slice(bidx[static_cast<std::size_t>(r)], 1).vec();
+        dst.vec() = bi + static_cast<T>(alpha[static_cast<std::size_t>(r)]) * (xi - bi);
+      },
+      [&](Index r, ConstView<T> g) {
+        const Index i = r / m;
+        const ConstView<T> xi = x.slice(i, 1), bi = data.slice(bidx[static_cast<std::size_t>(r)], 1);
+        for (Index j = 0; j < d; ++j) {
+          const double v = (static_cast<double>(xi[j]) - static_cast<double>(bi[j])) * static_cast<double>(g[j]);
+          s1[static_cast<std::size_t>(i * d + j)] += v;
+          s2[static_cast<std::size_t>(i * d + j)] += v * v;
+        }
+      },
+      buf, who);
+  res.attribution.resize(x.shape());
+  res.standard_error.resize(x.shape());
+  for (Index k = 0; k < n * d; ++k) {
+    const std::size_t u = static_cast<std::size_t>(k);
+    const double mean = s1[u] / double(m);
+    res.attribution[k] = static_cast<T>(mean);
+    res.standard_error[k] = static_cast<T>(std::sqrt(std::max(0.0, (s2[u] - double(m) * mean * mean) / double(m - 1)) / double(m)));
+  }
+  if (with_f) {
+    res.delta.resize(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      double s = 0;
+      for (Index j = 0; j < d; ++j) s += static_cast<double>(res.attribution[i * d + j]);
+      res.delta[static_cast<std::size_t>(i)] = s - res.output_diff[static_cast<std::size_t>(i)];
+    }
+  }
+  return res;
+}
+}  // namespace detail
+
+/// Expected Gradients of a function f(batch) -> [N, K] with a gradient callable grad(batch, targets).
+template <class F, class G, class X, class = std::enable_if_t<!detail::is_model_v<F>>>
+ExpectedGradientsResult<detail::view_scalar_t<X>> expected_gradients(
+    F&& f, G&& grad, const X& x, const Targets& targets, const ExpectedGradientsOptions<detail::view_scalar_t<X>>& opt) {
+  using T = detail::view_scalar_t<X>;
+  return detail::expected_gradients_impl<T>(&f, grad, ConstView<T>(x), targets, opt);
+}
+
+/// Expected Gradients of one of our models (any rule on the sampled points; default Gradient).
+template <class Model, class Rule = Gradient, class = std::enable_if_t<detail::is_model_v<Model>>>
+ExpectedGradientsResult<typename Model::Scalar> expected_gradients(
+    const Model& model, ConstView<typename Model::Scalar> x, const Targets& targets,
+    const ExpectedGradientsOptions<typename Model::Scalar>& opt, Rule rule = {}) {
+  using T = typename Model::Scalar;
+  auto f = model_function(model);
+  auto g = rule_attributor(model, std::move(rule));
+  return detail::expected_gradients_impl<T>(&f, g, x, targets, opt);
+}
+
+}  // namespace attrib
