@@ -34,14 +34,17 @@ const std::vector<std::pair<const char*, Converter<T>>>& converters() {
       {"Add", convert_add<T>},         {"AveragePool", convert_avg_pool<T>},
       {"BatchNormalization", convert_batch_norm<T>},
       {"Cast", convert_cast<T>},       {"Concat", convert_concat<T>},
-      {"Constant", convert_constant<T>}, {"Conv", convert_conv<T>},
+      {"Constant", convert_constant<T>}, {"ConstantOfShape", convert_constant_of_shape<T>},
+      {"Conv", convert_conv<T>},       {"Div", convert_arithmetic<T, '/'>},
       {"Dropout", convert_dropout<T>}, {"Flatten", convert_flatten<T>},
       {"Gather", convert_gather<T>},   {"Gemm", convert_gemm<T>},
       {"GlobalAveragePool", convert_global_avg_pool<T>},
       {"Identity", convert_identity<T>}, {"MatMul", convert_matmul<T>},
-      {"MaxPool", convert_max_pool<T>}, {"Pad", convert_pad<T>},
-      {"Relu", convert_relu<T>},       {"Reshape", convert_reshape<T>},
-      {"Shape", convert_shape<T>},     {"Squeeze", convert_squeeze<T>},
+      {"MaxPool", convert_max_pool<T>}, {"Mul", convert_arithmetic<T, '*'>},
+      {"Pad", convert_pad<T>},         {"Relu", convert_relu<T>},
+      {"Reshape", convert_reshape<T>}, {"Shape", convert_shape<T>},
+      {"Slice", convert_slice<T>},     {"Squeeze", convert_squeeze<T>},
+      {"Sub", convert_arithmetic<T, '-'>},
       {"Transpose", convert_transpose<T>}, {"Unsqueeze", convert_unsqueeze<T>}};
   return table;
 }

@@ -46,6 +46,8 @@ struct OnnxModel {
 
 namespace detail::onnxio {
 
+using Node = ::onnx::NodeProto;
+
 /// Names the node being converted in every message.
 struct Where {
   std::string file, name, op;
@@ -60,7 +62,7 @@ template <class... A>
 /// A node's attributes; construction rejects attribute names the converter does not know.
 class Attrs {
  public:
-  Attrs(const ::onnx::NodeProto& n, const Where& w, std::initializer_list<const char*> known) : n_(n), w_(w) {
+  Attrs(const Node& n, const Where& w, std::initializer_list<const char*> known) : n_(n), w_(w) {
     for (const auto& a : n.attribute()) {
       bool ok = false;
       std::string list;
@@ -113,7 +115,7 @@ class Attrs {
            ::onnx::AttributeProto_AttributeType_Name(a->type()), ", expected ", what);
     return a;
   }
-  const ::onnx::NodeProto& n_;
+  const Node& n_;
   const Where& w_;
 };
 
@@ -162,11 +164,11 @@ class Importer {
   const std::string& file() const { return file_; }
   std::int64_t opset() const { return opset_; }
 
-  static bool has_input(const ::onnx::NodeProto& n, int k) { return k < n.input_size() && !n.input(k).empty(); }
-  static bool has_output(const ::onnx::NodeProto& n, int k) { return k < n.output_size() && !n.output(k).empty(); }
+  static bool has_input(const Node& n, int k) { return k < n.input_size() && !n.input(k).empty(); }
+  static bool has_output(const Node& n, int k) { return k < n.output_size() && !n.output(k).empty(); }
 
   /// Input k of n; missing or undefined inputs are an error.
-  const Value& value(const ::onnx::NodeProto& n, int k, const Where& w) const {
+  const Value& value(const Node& n, int k, const Where& w) const {
     if (!has_input(n, k)) fail("io.213", w, "input ", k, " is missing");
     auto it = values_.find(n.input(k));
     if (it == values_.end())
@@ -174,7 +176,7 @@ class Importer {
     return it->second;
   }
   /// Input k, which must be fixed data (an initializer, Constant or supplied tensor).
-  const Constant& constant(const ::onnx::NodeProto& n, int k, const Where& w, const char* what) const {
+  const Constant& constant(const Node& n, int k, const Where& w, const char* what) const {
     const Value& v = value(n, k, w);
     if (!v.is_constant())
       fail("io.213", w, what, " (input ", k, " '", n.input(k), "') depends on the model input; attrib needs it "
@@ -183,7 +185,7 @@ class Importer {
   }
   /// Input k, which must be computed from the model input. A zero-padded value (from Pad) is
   /// accepted only by the converters that can merge the padding.
-  const Value& activation(const ::onnx::NodeProto& n, int k, const Where& w, bool allow_padded = false) const {
+  const Value& activation(const Node& n, int k, const Where& w, bool allow_padded = false) const {
     const Value& v = value(n, k, w);
     if (v.is_constant())
       fail("io.213", w, "input ", k, " '", n.input(k), "' is fixed data; attrib supports this operation only on "
@@ -193,7 +195,7 @@ class Importer {
            "following Conv, AveragePool, or MaxPool of non-negative (Relu) values");
     return v;
   }
-  void define(const ::onnx::NodeProto& n, int k, Value v) {
+  void define(const Node& n, int k, Value v) {
     if (has_output(n, k)) values_[n.output(k)] = std::move(v);
   }
   void define(const std::string& name, Value v) { values_[name] = std::move(v); }
@@ -207,7 +209,7 @@ class Importer {
     return it == uses_.end() ? 0 : it->second;
   }
   /// Output k of n must not be used (e.g. MaxPool's Indices, BatchNormalization's running stats).
-  void require_unused(const ::onnx::NodeProto& n, int k, const Where& w, const char* what) const {
+  void require_unused(const Node& n, int k, const Where& w, const char* what) const {
     if (has_output(n, k) && uses(n.output(k)) > 0)
       fail("io.214", w, "output ", k, " (", what, ") is used by the graph; attrib computes only output 0");
   }

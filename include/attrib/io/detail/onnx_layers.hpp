@@ -7,11 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "attrib/io/detail/onnx_graph.hpp"
+#include "attrib/io/detail/onnx_fold.hpp"
 
 namespace attrib::detail::onnxio {
-
-using Node = ::onnx::NodeProto;
 
 /// Sliding-window geometry after auto_pad and any merged Pad: kernel, stride, dilation and
 /// zero-padding (top, left, bottom, right), plus the ceil mode that reproduces ONNX's size.
@@ -290,7 +288,7 @@ void convert_add(Importer<T>& im, const Node& n, const Where& w) {
     im.define(n, 0, im.add(w, Add<T>(), a0, &a1));
     return;
   }
-  if (x0.is_constant() && x1.is_constant()) fail("io.214", w, "both operands are constants (not supported)");
+  if (x0.is_constant() && x1.is_constant()) return im.define(n, 0, Value::constant(fold_binary(x0.c, x1.c, '+', w)));
   const int k = x0.is_constant() ? 1 : 0;
   const Value& x = im.activation(n, k, w);
   const Constant& c = im.constant(n, 1 - k, w, "the constant operand");
