@@ -1,0 +1,141 @@
+// Random-matrix chains (rules-spec 6): metric definition, ordering of the families and values
+// against the reference table 6.2 (numpy, seed 0, 20 repetitions, metric incl. the diagonal).
+#include <map>
+
+#include "support/support.hpp"
+#include "attrib/metrics/matrix_chain.hpp"
+
+using namespace attrib;
+
+namespace {
+// Table 6.2 columns k = 0..8, 12, 16; 0 = "below float64 resolution"; ranges -> geometric middle.
+const std::vector<int> table_k{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16};
+const std::map<std::string, std::vector<double>> table{
+    {"vanilla", {0.916, 0.913, 0.910, 0.896, 0.885, 0.874, 0.866, 0.860, 0.853, 0.806, 0.451}},
+    {"ReLU", {0.916, 0.639, 0.476, 0.378, 0.301, 0.251, 0.209, 0.182, 0.156, 0.102, 0.046}},
+    {"stochastic", {0.915, 0.615, 4.0e-3, 5.8e-7, 6.3e-10, 6.6e-13, 7.8e-16, 0, 0, 0, 0}},
+    {"positive", {0.916, 0.629, 5.1e-3, 7.9e-7, 9.1e-10, 1.0e-12, 1.1e-15, 0, 0, 0, 0}},
+    {"non-negative", {0.916, 0.78, 0.049, 5.0e-5, 2.1e-7, 1e-9, 3e-12, 1e-14, 0, 0, 0}},
+    {"alpha2beta1", {0.916, 0.896, 0.279, 1.5e-2, 5.0e-4, 1.5e-5, 4.1e-7, 1.2e-8, 3.4e-10, 1.8e-15, 0}},
+    {"alpha3beta2", {0.916, 0.908, 0.562, 0.103, 2.3e-2, 2.6e-3, 2.0e-4, 1.5e-5, 1.2e-6, 3.4e-10, 6.6e-12}},
+    {"alpha4beta3", {0.916, 0.912, 0.731, 0.206, 8.1e-2, 2.3e-2, 4.0e-3, 6.4e-4, 1.0e-4, 3.8e-7, 2.9e-8}},
+    {"alpha5beta4", {0.916, 0.913, 0.826, 0.359, 0.162, 6.7e-2, 2.6e-2, 7.5e-3, 1.9e-3, 3.8e-5, 6.5e-6}},
+    {"alpha10beta9", {0.916, 0.913, 0.909, 0.863, 0.825, 0.798, 0.773, 0.758, 0.746, 0.703, 0.442}}};
+
+std::map<std::string, MatrixChainResult> run_all(int reps, Index steps) {
+  MatrixChainOptions o;
+  o.repetitions = reps;
+  o.steps = steps;
+  std::map<std::string, MatrixChainResult> r;
+  for (const auto& f : paper_chain_families()) r[f.label()] = matrix_chain(f, o);
+  return r;
+}
+
+void compare_with_table(const std::map<std::string, MatrixChainResult>& r) {
+  for (const auto& [name, ref] : table) {
+    INFO("family " << name);
+    REQUIRE(r.count(name));
+    const auto& med = r.at(name).median;
+    for (std::size_t c = 0; c < table_k.size(); ++c) {
+      const auto k = std::size_t(table_k[c]);
+      if (k >= med.size()) continue;
+      INFO("k = " << k << ": ours " << med[k] << ", table " << ref[c]);
+      if (ref[c] == 0) {
+        CHECK(std::abs(med[k]) < 1e-13);
+      } else if (ref[c] < 1e-13) {
+        CHECK(std::abs(med[k]) < 1e-12);  // at float64 resolution: only "tiny"
+      } else {
+        CHECK(med[k] > ref[c] / 10);
+        CHECK(med[k] < ref[c] * 10);
+        if (ref[c] > 0.3) CHECK(med[k] == Approx(ref[c]).epsilon(0.15));
+      }
+    }
+  }
+  // Ordering of the families after 4 and 8 products (positive and stochastic are within noise
+  // of each other and are compared as a group).
+  for (std::size_t k : {std::size_t(4), std::size_t(8)}) {
+    if (k >= r.at("vanilla").median.size()) continue;
+    INFO("k = " << k);
+    const auto m = [&](const char* f) { return r.at(f).median[k]; };
+    CHECK(m("vanilla") > m("alpha10beta9"));
+    CHECK(m("alpha10beta9") > m("ReLU"));
+    CHECK(m("ReLU") > m("alpha5beta4"));
+    CHECK(m("alpha5beta4") > m("alpha4beta3"));
+    CHECK(m("alpha4beta3") > m("alpha3beta2"));
+    CHECK(m("alpha3beta2") > m("alpha2beta1"));
+    if (k == 4) {
+      CHECK(m("alpha2beta1") > m("non-negative"));
+      CHECK(m("non-negative") > std::max(m("positive"), m("stochastic")));
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("matrix chain: metric over the lower triangle with and without the diagonal", "[metrics][matrix_chain]") {
+  Eigen::MatrixXd x(3, 2);
+  x << 1, 0, 0, 1, 1, 1;  // cos: (1,2) = 0, (1,3) = (2,3) = 1/sqrt(2)
+  const double c = 1 / std::sqrt(2.0);
+  CHECK(chain_metric(x, true) == Approx((3 + 2 * c) / 6));
+  CHECK(chain_metric(x, false) == Approx(2 * c / 3));
+  x.row(1).setZero();  // a zero row: its NaN cosines are dropped
+  CHECK(chain_metric(x, false) == Approx(c));
+  // Random 1000-dim rows: k = 0 value of the table, 1 - metric = 0.916 (0.975 off-diagonal).
+  MatrixChainOptions o;
+  o.steps = 0;
+  o.repetitions = 20;
+  CHECK(matrix_chain(ChainSpec{}, o).median[0] == Approx(0.916).margin(0.004));
+  o.include_diagonal = false;
+  CHECK(matrix_chain(ChainSpec{}, o).median[0] == Approx(0.975).margin(0.004));
+}
+
+TEST_CASE("matrix chain: family matrices have the stated sign structure", "[metrics][matrix_chain]") {
+  Random rng(2);
+  const auto st = chain_matrix({ChainFamily::stochastic, 1}, 5, 4, rng);
+  CHECK((st.colwise().sum().array() - 1).abs().maxCoeff() < 1e-14);
+  CHECK(st.minCoeff() >= 0);
+  CHECK(chain_matrix({ChainFamily::non_negative, 1}, 6, 6, rng).minCoeff() == 0.0);
+  Random a(5), b(5);
+  const auto n = chain_matrix({ChainFamily::vanilla, 1}, 6, 7, a);
+  const auto ab = chain_matrix({ChainFamily::alpha_beta, 3}, 6, 7, b);
+  for (Index i = 0; i < n.size(); ++i)
+    CHECK(ab.data()[i] == Approx(n.data()[i] > 0 ? 3 * n.data()[i] : 2 * n.data()[i]));
+  CHECK(ChainSpec{ChainFamily::alpha_beta, 2}.label() == "alpha2beta1");
+}
+
+TEST_CASE("matrix chain: ordering and values of table 6.2 for 8 products (3 repetitions)", "[metrics][matrix_chain]") {
+  const auto r = run_all(3, 8);
+  compare_with_table(r);
+  // Non-negative families reach 1 - 1e-14 within 8 products.
+  for (const char* f : {"stochastic", "positive", "non-negative"}) {
+    INFO(f);
+    CHECK(r.at(f).median[8] < 1e-14);
+    CHECK(r.at(f).hi[8] < 1e-14);
+  }
+}
+
+TEST_CASE("matrix chain: full table 6.2 (16 products, 20 repetitions)", "[metrics][matrix_chain][slow]") {
+  compare_with_table(run_all(20, -1));
+}
+
+TEST_CASE("matrix chain: fixed matrices, reproducibility and errors", "[metrics][matrix_chain]") {
+  // A rank-1 product converges in one step whatever the start.
+  Eigen::MatrixXd u = Eigen::MatrixXd::Ones(10, 1), v(1, 6);
+  v << 1, 2, 3, 4, 5, 6;
+  MatrixChainOptions o;
+  o.repetitions = 3;
+  const auto r = matrix_chain({Eigen::MatrixXd(u * v)}, false, o);
+  CHECK(r.family == "learned");
+  CHECK(r.median[1] < 1e-14);
+  CHECK(r.median[0] > 0.3);
+  o.steps = 2;
+  const auto a = matrix_chain({ChainFamily::relu, 1}, o), b = matrix_chain({ChainFamily::relu, 1}, o);
+  CHECK(a.metric == b.metric);
+  o.shapes = {{4, 5}, {6, 2}};
+  CHECK_THROWS_WITH(matrix_chain(ChainSpec{}, o), Catch::Contains("shape.820") && Catch::Contains("[6, 2]"));
+  o.shapes = vgg16_chain_shapes();
+  o.steps = 17;
+  CHECK_THROWS_WITH(matrix_chain(ChainSpec{}, o), Catch::Contains("param.822"));
+  o.steps = -1;
+  CHECK_THROWS_WITH(matrix_chain({Eigen::MatrixXd(3, 4), Eigen::MatrixXd(5, 2)}, false, o),
+                    Catch::Contains("shape.821"));
+}
