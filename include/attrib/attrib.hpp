@@ -15,6 +15,7 @@
 #include "attrib/rules/gradient.hpp"
 #include "attrib/rules/guided.hpp"
 #include "attrib/rules/lrp.hpp"
+#include "attrib/rules/pattern.hpp"
 #include "attrib/rules/presets.hpp"
 #include "attrib/rules/rectgrad.hpp"
 #include "attrib/explain.hpp"
