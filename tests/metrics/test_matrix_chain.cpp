@@ -139,3 +139,106 @@ TEST_CASE("matrix chain: fixed matrices, reproducibility and errors", "[metrics]
   CHECK_THROWS_WITH(matrix_chain({Eigen::MatrixXd(3, 4), Eigen::MatrixXd(5, 2)}, false, o),
                     Catch::Contains("shape.821"));
 }
+
+// ---- singular-value ratios (rules-spec 5), in this file because they analyse the same chains ----
+#include "attrib/metrics/singular_ratio.hpp"
+
+namespace {
+/// Q diag(s) R with exact rotations: singular values s.
+Eigen::MatrixXd with_singular_values(const std::vector<double>& s, double a, double b) {
+  const Index n = Index(s.size());
+  Eigen::MatrixXd q = Eigen::MatrixXd::Identity(n, n), r = Eigen::MatrixXd::Identity(n, n), d = Eigen::MatrixXd::Zero(n, n);
+  q(0, 0) = q(1, 1) = std::cos(a);
+  q(0, 1) = -std::sin(a);
+  q(1, 0) = std::sin(a);
+  r(n - 2, n - 2) = r(n - 1, n - 1) = std::cos(b);
+  r(n - 2, n - 1) = std::sin(b);
+  r(n - 1, n - 2) = -std::sin(b);
+  for (Index i = 0; i < n; ++i) d(i, i) = s[std::size_t(i)];
+  return q * d * r;
+}
+}  // namespace
+
+TEST_CASE("singular ratio: hand-computable matrices", "[metrics][singular_ratio]") {
+  Eigen::MatrixXd d(2, 3);
+  d << 3, 0, 0, 0, -1, 0;
+  CHECK(singular_ratio(d) == Approx(3));
+  CHECK(singular_ratio(with_singular_values({1, 5, 2}, 0.3, 1.1)) == Approx(2.5));
+  Eigen::MatrixXd rank1 = Eigen::VectorXd::LinSpaced(4, 1, 4) * Eigen::RowVectorXd::Ones(3);
+  CHECK(singular_ratio(rank1) > 1e12);
+  // [[1, 1], [0, 1]]: sigma = golden ratio and its inverse -> ratio phi^2.
+  Eigen::MatrixXd s(2, 2);
+  s << 1, 1, 0, 1;
+  const double phi = (1 + std::sqrt(5.0)) / 2;
+  CHECK(singular_ratio(s) == Approx(phi * phi));
+  CHECK_THROWS_WITH(singular_ratio(Eigen::MatrixXd(1, 4)), Catch::Contains("shape.831") && Catch::Contains("[1, 4]"));
+}
+
+TEST_CASE("singular ratio: chain items of diagonal matrices and the product identity", "[metrics][singular_ratio]") {
+  // M1 = diag(4, 1), M2 = diag(9, 1): T_1 = diag(2, 1) diag(3, 1) = diag(6, 1).
+  Eigen::MatrixXd m1 = Eigen::Vector2d(4, 1).asDiagonal(), m2 = Eigen::Vector2d(9, 1).asDiagonal();
+  const auto t = chain_items({m1, m2});
+  REQUIRE(t.size() == 1);
+  CHECK(singular_ratio(t[0]) == Approx(6));
+  // General square matrices: U1 S1^1/2 T1 T2 S3^1/2 V3^T = M1 M2 M3.
+  Random rng(3);
+  std::vector<Eigen::MatrixXd> ms;
+  for (int k = 0; k < 3; ++k) {
+    Eigen::MatrixXd m(4, 4);
+    for (Index i = 0; i < 16; ++i) m.data()[i] = rng.normal();
+    ms.push_back(m);
+  }
+  const auto items = chain_items(ms);
+  REQUIRE(items.size() == 2);
+  Eigen::JacobiSVD<Eigen::MatrixXd> a(ms[0], Eigen::ComputeFullU | Eigen::ComputeFullV),
+      c(ms[2], Eigen::ComputeFullU | Eigen::ComputeFullV);
+  const Eigen::MatrixXd rebuilt = a.matrixU() * Eigen::VectorXd(a.singularValues().cwiseSqrt()).asDiagonal() * items[0] *
+                                  items[1] * Eigen::VectorXd(c.singularValues().cwiseSqrt()).asDiagonal() *
+                                  c.matrixV().transpose();
+  CHECK((rebuilt - ms[0] * ms[1] * ms[2]).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK(product_ratio({m1, m2, Eigen::MatrixXd(Eigen::Vector2d(1, 2).asDiagonal())}) == Approx(4.5));
+  CHECK_THROWS_WITH(chain_items({Eigen::MatrixXd(2, 3), Eigen::MatrixXd(2, 2)}), Catch::Contains("shape.832"));
+}
+
+TEST_CASE("singular ratio: kernel matrices of a network (centre tap, full, fc on a 3x3 map)",
+          "[metrics][singular_ratio]") {
+  Network<double> n;
+  Conv2d<double> c(2, 3, 3, 3, Conv2dOptions{}.padding(1));
+  for (Index i = 0; i < c.weight().shape().size(); ++i) c.weight().mutable_view()[i] = double(i);
+  n.add(c, "conv");
+  n.add(ReLU<double>(), "relu");
+  n.add(Flatten<double>(), "flatten");
+  Dense<double> d(3 * 3 * 3, 2);
+  for (Index i = 0; i < d.weight().shape().size(); ++i) d.weight().mutable_view()[i] = double(100 + i);
+  n.add(d, "fc");
+  Dense<double> out(2, 2);
+  out.weight().mutable_view().vec() << 2, 1, 1, 3;
+  n.add(out, "out");
+  const auto k = kernel_matrices(n);
+  REQUIRE(k.size() == 3);
+  CHECK(k[0].name == "conv");
+  // Centre tap: weight [o, c, 1, 1] at flat index ((o * 2 + c) * 3 + 1) * 3 + 1.
+  REQUIRE(k[0].matrix.rows() == 2);
+  REQUIRE(k[0].matrix.cols() == 3);
+  for (Index o = 0; o < 3; ++o)
+    for (Index ci = 0; ci < 2; ++ci) CHECK(k[0].matrix(ci, o) == double(((o * 2 + ci) * 3 + 1) * 3 + 1));
+  // fc on a flattened 3 x 3 x 3 map: rows of the centre position c * 9 + 4 of W^T.
+  REQUIRE(k[1].matrix.rows() == 3);
+  for (Index o = 0; o < 2; ++o)
+    for (Index ci = 0; ci < 3; ++ci) CHECK(k[1].matrix(ci, o) == double(100 + o * 27 + ci * 9 + 4));
+  CHECK(k[2].matrix.rows() == 2);
+  const auto f = kernel_matrices(n, KernelView::full);
+  REQUIRE(f[0].matrix.rows() == 18);
+  CHECK(f[0].matrix((2 * 3 + 0) * 2 + 1, 2) == double(((2 * 2 + 1) * 3 + 2) * 3 + 0));  // o 2, c 1, y 2, x 0
+  CHECK(f[1].matrix.rows() == 27);
+  const auto rep = singular_ratio_report(n);
+  CHECK(rep.layer_ratio.size() == 3);
+  CHECK(rep.chain_ratio.size() == 2);
+  for (double r : rep.chain_ratio) CHECK(std::isfinite(r));
+  CHECK(rep.chain_ratio_product == Approx(rep.chain_ratio[0] * rep.chain_ratio[1]));
+  CHECK(rep.layer_ratio[2] == Approx(singular_ratio(k[2].matrix)));
+  CHECK(rep.product_ratio == Approx(singular_ratio(Eigen::MatrixXd(k[1].matrix * k[2].matrix))));
+  const auto full = singular_ratio_report(n, KernelView::full);
+  CHECK(full.chain_ratio.empty());
+  CHECK(std::isnan(full.product_ratio));
+}
