@@ -68,10 +68,11 @@ Networks (node names = those of the C++ test; 'inputs' index earlier nodes, -1 =
             Conv(4->6, 3x3, pad 1) - relu2 - pool2 AvgPool 2 - flatten - fc1 Dense(24->10) -
             relu3 - fc2 Dense(10->4); input [2, 2, 8, 8]
   mlp:      fc1 Dense(6->8) - relu1 - fc2 Dense(8->8) - relu2 - fc3 Dense(8->4); input [2, 6].
-            fc1's unit 0 has zero weights on inputs 0-2 and the random reference of batch item
-            0 equals x except on inputs 0-2, so that unit's difference is exactly 0 (the
-            near-zero fallback of Rescale, the pseudocount of RevealCancel) and inputs 3-5 of
-            item 0 have d = 0 (the linear rule's (m+ + m-)/2 case).
+            fc1's unit 0 is 0.5 (x_0 + x_1) + 0.25; batch item 0 has x_0 = 0.75, x_1 = -0.5 and
+            random reference 0.25, 0, so that unit's difference is exactly 0 in any precision
+            while dx_0 = +0.5, dx_1 = -0.5: Rescale takes the near-zero fallback (slope
+            1[x0 > 0] = 1, which then decides the contributions of inputs 0 and 1). The
+            reference equals x on inputs 3-5 of item 0 (d = 0: the linear rule's (m+ + m-)/2).
   residual: conv1 Conv(2->4, 3x3, pad 1) - relu1 - conv2 Conv(4->4, 3x3, pad 1) - relu2 -
             add(relu2, relu1) - relu3 - gap AdaptiveAvgPool(1, 1) - flatten - fc Dense(4->4);
             input [2, 2, 6, 6]
@@ -205,8 +206,9 @@ def make_params(net, gen):
             p[name + ".bias"] = uniform(gen, (c,), -0.3, 0.3)
             p[name + ".running_mean"] = uniform(gen, (c,), -0.2, 0.2)
             p[name + ".running_var"] = uniform(gen, (c,), 0.5, 1.5)
-    if net.name == "mlp":
-        p["fc1.weight"][0, 0:3] = 0.0
+    if net.name == "mlp":  # unit 0 of fc1: 0.5 (x_0 + x_1) + 0.25, exact in float and double
+        p["fc1.weight"][0, :] = torch.tensor([0.5, 0.5, 0, 0, 0, 0], dtype=torch.float64)
+        p["fc1.bias"][0] = 0.25
     return {k: f32(v) for k, v in p.items()}
 
 
@@ -464,7 +466,11 @@ def make_inputs(net, gen):
     x = f32(torch.randn(net.input_shape, generator=gen, dtype=torch.float64))
     xr = f32(uniform(gen, net.input_shape, -0.5, 0.5))
     if net.name == "mlp":
-        xr[0, 3:] = x[0, 3:]  # item 0: the reference differs from x on inputs 0-2 only
+        # Item 0: dyadic x_0, x_1 and reference with dx_0 = +0.5, dx_1 = -0.5, so fc1's unit 0
+        # has a difference of exactly 0 (and reference pre-activation 0.375 > 0) while its
+        # inputs' contributions do not vanish; the reference equals x on inputs 3-5.
+        x[0, 0], x[0, 1], xr[0, 0], xr[0, 1] = 0.75, -0.5, 0.25, 0.0
+        xr[0, 3:] = x[0, 3:]
     return x, xr
 
 
