@@ -217,3 +217,30 @@ TEST_CASE("integrated_gradients: errors", "[methods][ig]") {
   x[1] = std::nan("");
   REQUIRE_THROWS_WITH(integrated_gradients(p, p.grad(), x, 0, o), Catch::Contains("attrib.arg.700"));
 }
+
+TEST_CASE("integrated_gradients: over another rule = that rule's signal integrated along the path", "[methods][ig]") {
+  Network<double> net;
+  net.add(dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
+  net.add(ReLU<double>(), "relu");
+  net.add(dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
+  Tensor<double> x(Shape{1, 4}, {1, 2, -1, 0.5});
+  Tensor<double> b(Shape{1, 4}, {0.5, -1, 0.25, 0});
+  IntegratedGradientsOptions<double> o;
+  o.rule = Quadrature::trapezoid;
+  o.steps = 5;
+  o.baseline = b;
+  auto r = integrated_gradients(net, x.cview(), 1, o, GuidedBackprop{});
+  // Independent loop: one explain() per trapezoid node alpha = k/5, weights 1/10, 1/5, ..., 1/10.
+  Tensor<double> ref(x.shape());
+  ref.set_zero();
+  for (int k = 0; k <= 5; ++k) {
+    const double a = k / 5.0, w = (k == 0 || k == 5) ? 0.1 : 0.2;
+    Tensor<double> xk(x.shape());
+    for (Index j = 0; j < 4; ++j) xk[j] = b[j] + a * (x[j] - b[j]);
+    auto e = explain(net, GuidedBackprop{}, xk.cview(), 1);
+    for (Index j = 0; j < 4; ++j) ref[j] += w * e.attribution[j] * (x[j] - b[j]);
+  }
+  require_close(r.attribution, ref, 1e-13, 1e-14, "IG over GuidedBackprop");
+  auto plain = integrated_gradients(net, x.cview(), 1, o);
+  REQUIRE((plain.attribution.vec() - r.attribution.vec()).cwiseAbs().maxCoeff() > 1e-3);  // the rule matters here
+}
