@@ -150,7 +150,7 @@ TEST_CASE("shapley_exact: ReLU networks T6a, T11 (AND3), T12 (OR)", "[methods][s
 }
 
 TEST_CASE("shapley_exact: efficiency and the n! permutation formula on a random ReLU network", "[methods][shapley]") {
-  const Index n = 7;
+  const Index n = 8;
   auto net = random_net(n, 11);
   auto x = random_tensor<double>(Shape{2, n}, 12, -2.0, 2.0);
   auto b = random_tensor<double>(Shape{1, n}, 13);
@@ -158,14 +158,14 @@ TEST_CASE("shapley_exact: efficiency and the n! permutation formula on a random 
   o.baseline = b;
   o.batch_size = 50;
   Index last = 0;
-  o.progress = [&](Index done, Index total) { last = done; REQUIRE(total == 2 * 128); };
+  o.progress = [&](Index done, Index total) { last = done; REQUIRE(total == 2 * 256); };
   auto r = shapley_exact(net, x.cview(), Targets{1, 2}, o);
-  REQUIRE(last == 256);
+  REQUIRE(last == 512);
   auto f = model_function(net);
   for (Index i = 0; i < 2; ++i) {
     // Independent table of v(S) by one forward per coalition.
-    std::vector<double> v(128);
-    for (unsigned m = 0; m < 128; ++m) {
+    std::vector<double> v(256);
+    for (unsigned m = 0; m < 256; ++m) {
       Tensor<double> xm(Shape{1, n});
       for (Index j = 0; j < n; ++j) xm[j] = (m >> j) & 1 ? x.at(i, j) : b[j];
       v[m] = f(xm.cview()).at(0, i == 0 ? 1 : 2);
@@ -176,8 +176,8 @@ TEST_CASE("shapley_exact: efficiency and the n! permutation formula on a random 
       REQUIRE(r.attribution.at(i, j) == r.values[std::size_t(i)][std::size_t(j)]);
     }
     const double sum = std::accumulate(r.values[std::size_t(i)].begin(), r.values[std::size_t(i)].end(), 0.0);
-    REQUIRE(std::abs(sum - (v[127] - v[0])) < 1e-13);
-    REQUIRE(std::abs(r.output_diff[std::size_t(i)] - (v[127] - v[0])) < 1e-15);
+    REQUIRE(std::abs(sum - (v[255] - v[0])) < 1e-13);
+    REQUIRE(std::abs(r.output_diff[std::size_t(i)] - (v[255] - v[0])) < 1e-15);
   }
 }
 
