@@ -172,7 +172,7 @@ TEST_CASE("shapley_exact: efficiency and the n! permutation formula on a random 
     }
     const auto ref = permutation_shapley(v, int(n));
     for (Index j = 0; j < n; ++j) {
-      REQUIRE(std::abs(r.values[std::size_t(i)][std::size_t(j)] - ref[std::size_t(j)]) < 1e-13);
+      REQUIRE(std::abs(r.values[std::size_t(i)][std::size_t(j)] - ref[std::size_t(j)]) < 1e-12);  // 8! = 40320 summed marginals
       REQUIRE(r.attribution.at(i, j) == r.values[std::size_t(i)][std::size_t(j)]);
     }
     const double sum = std::accumulate(r.values[std::size_t(i)].begin(), r.values[std::size_t(i)].end(), 0.0);
