@@ -22,6 +22,7 @@ Models (eval mode, opset 13, input name "input", output name "logits"):
                 non-negative values), a basic block with identity shortcut, a block with stride 2
                 and a 1x1 Conv + BN downsample shortcut (residual Add nodes of two activations),
                 GlobalAveragePool, torch.flatten (Flatten), Linear; dynamic batch; BN folded.
+  unsupported.onnx  Conv + Sigmoid: an op attrib cannot import (error tests, 04_onnx's error path).
 
 onnx_fixtures.safetensors holds, for <m> in cnn, resnet (cnn_bn shares cnn's references):
     <m>/input       x, [2, C, 16, 16], float32-representable values stored as F32
@@ -166,6 +167,11 @@ def build():
     x = torch.rand((2, 3, 16, 16), generator=gen, dtype=torch.float64).float()
     files["resnet.onnx"] = export(net, x[:1], dynamic_axes=dyn)
     references("resnet", net, x, [0, 9], tensors, meta)
+
+    # For the error paths of the importer and of examples/04_onnx: a Sigmoid has no layer.
+    gen = torch.Generator().manual_seed(3)
+    bad = randomise(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Sigmoid()), gen)
+    files["unsupported.onnx"] = export(bad, torch.zeros(1, 1, 5, 5))
     return files, tensors, meta
 
 

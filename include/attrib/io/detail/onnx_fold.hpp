@@ -4,6 +4,7 @@
 // broadcasting) and Slice. Part of attrib::onnx (needs libonnx).
 #include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -95,9 +96,11 @@ void convert_slice(Importer<T>& im, const Node& n, const Where& w) {
   auto axes = ints_from(im, n, a, "axes", 3, w);
   auto steps = ints_from(im, n, a, "steps", 4, w);
   const auto r = static_cast<std::int64_t>(c.dims.size());
-  if (axes.empty())
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(starts.size()); ++i) axes.push_back(i);
-  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (axes.empty()) {
+    axes.resize(starts.size());
+    std::iota(axes.begin(), axes.end(), std::int64_t(0));
+  }
+  if (steps.empty()) steps = std::vector<std::int64_t>(starts.size(), 1);
   if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
     fail("io.212", w, "starts, ends, axes and steps differ in length");
   std::vector<std::int64_t> first(c.dims.size(), 0), step(c.dims.size(), 1), out = c.dims;
