@@ -1,7 +1,8 @@
 # Optional target attrib::onnx (include/attrib/io/onnx.hpp): attrib::attrib plus the ONNX protobuf
 # classes of Debian's libonnx-dev (imported target onnx_proto, which links protobuf::libprotobuf).
 # ATTRIB_WITH_ONNX: AUTO (default) builds it when both packages are found, ON requires them, OFF
-# skips the search. Included from the top-level CMakeLists.txt; sets ATTRIB_HAVE_ONNX.
+# skips the search; AUTO with $ATTRIB_REQUIRE_ONNX_TESTDATA set (CI) behaves as ON. Included from the
+# top-level CMakeLists.txt; sets ATTRIB_HAVE_ONNX.
 set(ATTRIB_HAVE_ONNX OFF)
 string(TOUPPER "${ATTRIB_WITH_ONNX}" _attrib_with_onnx)
 if(NOT _attrib_with_onnx STREQUAL "AUTO" AND NOT ATTRIB_WITH_ONNX)
@@ -19,10 +20,11 @@ if(Protobuf_FOUND AND TARGET onnx_proto)
   target_link_libraries(attrib_onnx INTERFACE attrib onnx_proto)
   set(ATTRIB_HAVE_ONNX ON)
   message(STATUS "attrib: ONNX import enabled (libonnx ${ONNX_VERSION}, protobuf ${Protobuf_VERSION})")
-elseif(_attrib_with_onnx STREQUAL "AUTO")
+elseif(_attrib_with_onnx STREQUAL "AUTO" AND NOT DEFINED ENV{ATTRIB_REQUIRE_ONNX_TESTDATA})
   message(STATUS "attrib: ONNX import disabled (needs libonnx-dev and libprotobuf-dev)")
 else()
-  message(FATAL_ERROR "ATTRIB_WITH_ONNX=${ATTRIB_WITH_ONNX} but libonnx-dev / libprotobuf-dev were not found "
+  message(FATAL_ERROR "ATTRIB_WITH_ONNX=${ATTRIB_WITH_ONNX} (or ATTRIB_REQUIRE_ONNX_TESTDATA set) but libonnx-dev / "
+                      "libprotobuf-dev were not found "
                       "(Protobuf_FOUND=${Protobuf_FOUND}, ONNX_DIR=${ONNX_DIR})")
 endif()
 

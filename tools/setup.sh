@@ -2,7 +2,8 @@
 # Installs the Debian packages attrib needs to build, test, benchmark and run its examples.
 # Idempotent; safe to call from README commands and from .ci/run. Needs root (or sudo).
 set -euo pipefail
-packages=(build-essential cmake libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libstb-dev dataset-fashion-mnist)
+packages=(build-essential cmake libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libstb-dev dataset-fashion-mnist
+          libprotobuf-dev libonnx-dev libonnx-testdata)  # last line: attrib::onnx and its conformance data
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
