@@ -279,6 +279,21 @@ struct DeepLift {
     Tensor<T>& b = s.ws.temp(35);  // for dx < 0
     Tensor<T>& t = s.ws.temp(36);
     for (auto* u : {&a, &b, &t}) u->resize(s.x.shape());
+    if (s.out.pos.vec() == s.out.neg.vec()) {
+      // m+ = m- (everywhere in Rescale mode): both cases reduce to one product, W^T m for the
+      // standard rule and W+^T m for the ablation (the dx = 0 case gives W^T m as well).
+      if (linear == DeepLiftLinear::standard) {
+        l.backward_transformed(transform::Identity{}, s.out.pos, s.in.pos, s.ws);
+      } else {
+        l.backward_transformed(transform::Positive{}, s.out.pos, a.view(), s.ws);
+        bool any_zero = false;
+        for (Index i = 0; i < s.x.size(); ++i) any_zero = any_zero || s.x[i] == x0[i];
+        if (any_zero) l.backward_transformed(transform::Identity{}, s.out.pos, t.view(), s.ws);
+        for (Index i = 0; i < s.x.size(); ++i) s.in.pos[i] = s.x[i] == x0[i] ? t[i] : a[i];
+      }
+      s.in.neg.vec() = s.in.pos.vec();
+      return;
+    }
     l.backward_transformed(transform::Positive{}, s.out.pos, a.view(), s.ws);
     l.backward_transformed(transform::Positive{}, s.out.neg, b.view(), s.ws);
     if (linear == DeepLiftLinear::standard) {

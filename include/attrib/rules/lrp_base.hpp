@@ -15,6 +15,7 @@
 //   MaxPool2d       winner-take-all (default) or proportional to the inputs in each window
 //   Add (residual)  split in proportion to the two inputs: R_a = a R / stab(a + b)
 //   Flatten, Identity, Dropout   reshaped / copied
+#include "attrib/detail/transformed.hpp"
 #include "attrib/layers/layers.hpp"
 #include "attrib/rules/rule.hpp"
 
@@ -46,8 +47,11 @@ void stabilized_divide(ConstView<T> r, TensorView<T> z, double eps) {
   }
 }
 
-/// Workspace temporaries used here (indices 16..23 are reserved for the LRP family).
-enum Temp : std::size_t { z_ = 16, zk_ = 17, c_ = 18, ones_ = 19, part_a = 20, part_b = 21, part_c = 22, part_d = 23 };
+/// Workspace temporaries used here (indices 16..27 are reserved for the LRP family).
+enum Temp : std::size_t {
+  z_ = 16, zk_ = 17, c_ = 18, ones_ = 19, part_a = 20, part_b = 21, part_c = 22, part_d = 23,
+  weights_ = 24  // .. 27: transformed weights per term
+};
 
 /// x+ or x- (sign > 0 / < 0) into workspace temp k.
 template <class T>
@@ -59,12 +63,24 @@ ConstView<T> part(ConstView<T> x, int sign, Workspace<T>& ws, std::size_t k) {
   return t.cview();
 }
 
-/// The formula above. With accumulate = false, r_in is overwritten.
 template <class T>
 struct nondeduced { using type = T; };
 template <class T>
 using nondeduced_t = typename nondeduced<T>::type;
 
+/// Layers that take explicit weights (Dense, Conv2d): the transformed weights are then built
+/// once per term and used for both the forward and the transposed product.
+template <class L, class = void>
+struct takes_explicit_weights : std::false_type {};
+template <class L>
+struct takes_explicit_weights<
+    L, std::void_t<decltype(std::declval<const L&>().forward_with(
+           std::declval<ConstView<typename L::Scalar>>(), std::declval<const typename L::Scalar*>(),
+           std::declval<ConstView<typename L::Scalar>>(), std::declval<TensorView<typename L::Scalar>>(),
+           std::declval<Workspace<typename L::Scalar>&>()))>> : std::true_type {};
+
+/// The formula above. With accumulate = false, r_in is overwritten. Terms whose input is
+/// exactly zero (x- after a ReLU, ...) contribute nothing and are skipped.
 template <class T, class L, class... Terms>
 void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<ConstView<T>> r_out,
                   nondeduced_t<TensorView<T>> r_in, Workspace<T>& ws, double eps, nondeduced_t<T> scale,
@@ -83,12 +99,43 @@ void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<Con
     o.fill(T(1));
     ones = o.cview();
   }
+  constexpr std::size_t n_terms = sizeof...(Terms);
+  bool skip[n_terms];
+  ConstView<T> weights[n_terms];
+  {
+    std::size_t k = 0;
+    ((skip[k++] = !terms.input.empty() && terms.input.vec().isZero(0)), ...);
+  }
   auto in = [&](const auto& t) { return t.input.empty() ? ones : t.input; };
-  ((layer.forward_transformed(terms.f, terms.bias, in(terms), zk.view(), ws), z.vec() += terms.coef * zk.vec()), ...);
+  std::size_t k = 0;
+  auto fwd = [&](const auto& t) {
+    const std::size_t i = k++;
+    if (skip[i]) return;
+    if constexpr (takes_explicit_weights<L>::value) {
+      const auto& w = layer.weight();
+      const T* tw = detail::transformed(t.f, w.data(), w.shape().size(), ws, Slot::weights);
+      if (tw != w.data()) {  // keep a copy: Slot::weights is reused by the next term
+        Tensor<T>& keep = ws.temp(weights_ + i);
+        keep.resize(w.shape());
+        std::copy(tw, tw + w.shape().size(), keep.data());
+        tw = keep.data();
+      }
+      weights[i] = ConstView<T>(tw, w.shape());
+      layer.forward_with(weights[i], detail::transformed_bias(t.f, t.bias, layer.bias(), ws), in(t), zk.view(), ws);
+    } else {
+      layer.forward_transformed(t.f, t.bias, in(t), zk.view(), ws);
+    }
+    z.vec() += t.coef * zk.vec();
+  };
+  (fwd(terms), ...);
   stabilized_divide(r_out, z.view(), eps);
   if (!accumulate) r_in.vec().setZero();
+  k = 0;
   auto back = [&](const auto& t) {
-    layer.backward_transformed(t.f, z.cview(), c.view(), ws);
+    const std::size_t i = k++;
+    if (skip[i]) return;
+    if constexpr (takes_explicit_weights<L>::value) layer.backward_with(weights[i], z.cview(), c.view(), ws);
+    else layer.backward_transformed(t.f, z.cview(), c.view(), ws);
     if (t.input.empty()) r_in.vec() += (scale * t.coef) * c.vec();
     else r_in.vec() += (scale * t.coef) * t.input.vec().cwiseProduct(c.vec());
   };
