@@ -16,7 +16,7 @@
 //     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically,
 //     m+_in = dy+ / pc(dx+) m+,  m-_in = dy- / pc(dx-) m-   (pc: pseudocount +-1e-7 if |t| < 5e-8)
 //   MaxPool2d: gradient of the actual input (default, as the reference code; summation-to-delta
-//     does not hold exactly — measured in docs/deeplift.md) or the cross-max rule (exact).
+//     does not hold exactly — measured in docs/rules.md) or the cross-max rule (exact).
 //   Add: as a Dense layer with weights [1, 1] (the paper's converter): m_a by the sign of da.
 //   Flatten, Identity, Dropout: reshaped.
 // The pseudocount is applied to the denominators only, so dy+ + dy- = dy holds exactly (the
