@@ -46,6 +46,7 @@ Network<double> random_net(bool with_maxpool, unsigned seed) {
   n.add(conv(4, 4), "conv2");
   n.add(ReLU<double>(), "relu2");
   n.add(Add<double>(), "add", {n.size() - 1, a});
+  n.add(ReLU<double>(), "relu_add");  // RevealCancel after an Add: the Add splits as Dense [1, 1]
   if (with_maxpool) n.add(MaxPool2d<double>(2, 2), "pool");
   else n.add(AvgPool2d<double>(2, 2), "pool");
   n.add(Flatten<double>(), "flatten");

@@ -50,7 +50,7 @@ struct MultiplierPair {
 enum class DeepLiftNonlinear {
   rescale,          ///< Rescale at every ReLU
   reveal_cancel,    ///< RevealCancel at every ReLU
-  genomics_default  ///< RevealCancel after Dense layers, Rescale elsewhere (deeplift's default)
+  genomics_default  ///< RevealCancel after Dense layers (and Adds = Dense [1, 1]), Rescale elsewhere
 };
 enum class DeepLiftLinear {
   standard,  ///< the four-term linear rule
@@ -126,7 +126,9 @@ struct DeepLift {
       const NodeInfo& node = model.node(i);
       if (std::string(node.kind) != "ReLU") continue;
       const Index p = node.inputs[0];
-      const bool after_dense = p >= 0 && std::string(model.node(p).kind) == "Dense";
+      // An Add counts as a Dense layer [1, 1] (as in the paper's ResNet converter).
+      const bool after_dense =
+          p >= 0 && (std::string(model.node(p).kind) == "Dense" || std::string(model.node(p).kind) == "Add");
       st.reveal[std::size_t(i)] = nonlinear == DeepLiftNonlinear::reveal_cancel ||
                                   (nonlinear == DeepLiftNonlinear::genomics_default && after_dense);
     }
@@ -149,6 +151,14 @@ struct DeepLift {
         } else if constexpr (is_linear_layer_v<L>) {
           mix(layer, st.pos[std::size_t(p + 1)].cview(), st.neg[std::size_t(p + 1)].cview(), pos, neg,
               tr.output(i).shape(), ws);
+        } else if constexpr (is_binary_layer_v<L>) {
+          // Add as a Dense layer [1, 1]: the sign-split differences of both inputs, summed.
+          Tensor<T>& dp = ws.temp(30);
+          Tensor<T>& dn = ws.temp(31);
+          sign_split(tr.output(node.inputs[0]), ref->output(node.inputs[0]), pos, neg);
+          sign_split(tr.output(node.inputs[1]), ref->output(node.inputs[1]), dp, dn);
+          pos.vec() += dp.vec();
+          neg.vec() += dn.vec();
         } else if constexpr (is_reshape<L, T>()) {
           pos.resize(tr.output(i).shape());
           neg.resize(tr.output(i).shape());
