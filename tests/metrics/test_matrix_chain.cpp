@@ -242,3 +242,18 @@ TEST_CASE("singular ratio: kernel matrices of a network (centre tap, full, fc on
   CHECK(full.chain_ratio.empty());
   CHECK(std::isnan(full.product_ratio));
 }
+
+TEST_CASE("matrix chain: backward_chain reverses and transposes", "[metrics][matrix_chain]") {
+  Eigen::MatrixXd a(2, 3), b(3, 4);
+  a << 1, 2, 3, 4, 5, 6;
+  b.setConstant(7);
+  b(2, 1) = -1;
+  const auto c = backward_chain({a, b});
+  REQUIRE(c.size() == 2);
+  CHECK(c[0].rows() == 4);
+  CHECK(c[0](1, 2) == -1);
+  CHECK(c[1](2, 1) == 6);
+  MatrixChainOptions o;
+  o.repetitions = 2;
+  CHECK(matrix_chain(c, true, o).metric[0].size() == 3);
+}

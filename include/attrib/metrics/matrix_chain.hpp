@@ -189,6 +189,14 @@ inline MatrixChainResult matrix_chain(const std::vector<Eigen::MatrixXd>& matric
   return r;
 }
 
+/// Forward-order matrices in (c_in, c_out) orientation (e.g. kernel_matrices() of a trained
+/// network, centre taps) -> the backward chain of the notebook: reversed and transposed.
+inline std::vector<Eigen::MatrixXd> backward_chain(const std::vector<Eigen::MatrixXd>& forward) {
+  std::vector<Eigen::MatrixXd> b;
+  for (auto it = forward.rbegin(); it != forward.rend(); ++it) b.push_back(it->transpose());
+  return b;
+}
+
 /// The paper's families: vanilla, ReLU, stochastic, positive, non-negative, alpha-beta for
 /// alpha in {1, 2, 3, 4, 5, 10} (alpha 1 = non-negative, listed once).
 inline std::vector<ChainSpec> paper_chain_families() {
