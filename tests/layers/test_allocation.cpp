@@ -374,6 +374,16 @@ TEST_CASE("Dense primitives do not allocate with a warmed-up workspace", "[layer
   };
   all();
   CHECK(count_allocations(all).total() == 0);
+  // Batch 1 takes the matrix-vector path.
+  Tensor<float> x1 = random_tensor<float>(Shape{1, 300}, 26), y1(Shape{1, 200}), g1(x1.shape());
+  Tensor<float> gy1 = random_tensor<float>(y1.shape(), 27);
+  auto one = [&] {
+    d.forward(x1, y1, ws);
+    d.backward(x1, gy1, g1, ws);
+    d.forward_transformed(transform::Square{}, BiasMode::none, x1, y1, ws);
+  };
+  one();
+  CHECK(count_allocations(one).total() == 0);
 }
 
 TEST_CASE("A reused Explainer makes no allocation per call (gradient, LRP composite, DeepLIFT)",

@@ -24,6 +24,9 @@ class Dense : public detail::Named {
     if (bias) bias_ = Param<T>(Shape{out_});
   }
 
+  /// Batches smaller than this use matrix-vector products (GEMM would pack all weights).
+  static constexpr Index gemv_rows = 4;
+
   Index in_features() const { return in_; }
   Index out_features() const { return out_; }
   bool has_bias() const { return !bias_.empty(); }
@@ -68,9 +71,15 @@ class Dense : public detail::Named {
     expect_shape(a, weight_.shape(), who(kind), "weight");
     expect_shape(y, out, who(kind), "output");
     const Index n = out[0];
-    T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, out_, in_));
-    detail::gemm(n, out_, in_, x.data(), in_, detail::Trans::no, a.data(), in_, detail::Trans::yes, y.data(), out_,
-                 false, scratch);
+    if (n < gemv_rows) {  // matrix-vector products: no packing of the (possibly huge) weights
+      const auto A = a.mat(out_, in_);
+      for (Index r = 0; r < n; ++r)
+        y.mat(n, out_).row(r).transpose().noalias() = A * x.mat(n, in_).row(r).transpose();
+    } else {
+      T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, out_, in_));
+      detail::gemm(n, out_, in_, x.data(), in_, detail::Trans::no, a.data(), in_, detail::Trans::yes, y.data(), out_,
+                   false, scratch);
+    }
     if (b) y.mat(n, out_).rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, out_);
   }
   /// gx = gy A with explicit weights A.
@@ -81,9 +90,15 @@ class Dense : public detail::Named {
     expect_shape(a, weight_.shape(), who(kind), "weight");
     expect_shape(gx, Shape{gy.dim(0), in_}, who(kind), "input signal");
     const Index n = gy.dim(0);
-    T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, in_, out_));
-    detail::gemm(n, in_, out_, gy.data(), out_, detail::Trans::no, a.data(), in_, detail::Trans::no, gx.data(), in_,
-                 false, scratch);
+    if (n < gemv_rows) {
+      const auto A = a.mat(out_, in_);
+      for (Index r = 0; r < n; ++r)
+        gx.mat(n, in_).row(r).transpose().noalias() = A.transpose() * gy.mat(n, out_).row(r).transpose();
+    } else {
+      T* scratch = ws.get(Slot::columns, detail::gemm_scratch_size<T>(n, in_, out_));
+      detail::gemm(n, in_, out_, gy.data(), out_, detail::Trans::no, a.data(), in_, detail::Trans::no, gx.data(), in_,
+                   false, scratch);
+    }
   }
   /// Convenience overloads with a temporary workspace (they allocate).
   void forward_with(ConstView<T> a, const T* b, ConstView<T> x, TensorView<T> y) const {
