@@ -3,7 +3,7 @@
 
 Measures torchvision VGG-16 and ResNet-50 (random weights, eval mode, float32, batch 1,
 224x224, torch.set_num_threads(1)): forward, and forward + input-gradient backward of one
-logit. Prints one line per measurement (median of N runs, seconds) so that the C++
+logit. Prints one line per measurement (median CPU time of N runs, seconds) so that the C++
 benchmarks' numbers can be put beside them.
 
 Run:  /usr/bin/python3 tools/bench_torch.py [--repeats 5]
@@ -18,12 +18,13 @@ import torchvision
 
 
 def median_time(fn, repeats):
+    """Median CPU time of the process (comparable with Google Benchmark's cpu_time on a busy machine)."""
     fn()  # warm-up
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return statistics.median(times)
 
 
