@@ -57,6 +57,8 @@ TEST_CASE("ONNX errors: unsupported op, domain and Softmax position", "[onnx][er
   require_io_error([&] { import(b); }, "io.210",
                    {"ONNX file 'bad.onnx': node 'gate' (Sigmoid): operator not supported; supported: Add, AveragePool,",
                     "Relu", "Softmax/LogSoftmax only as the last node"});
+  require_io_error([] { load_onnx<float>(std::string(ATTRIB_ONNX_FIXTURE_DIR) + "/unsupported.onnx"); }, "io.210",
+                   {"unsupported.onnx': node '/1/Sigmoid' (Sigmoid): operator not supported"});
   OnnxBuilder d = image_model();
   d.node("Relu", {"x"}, {"y"}, "r").set_domain("com.example");
   require_io_error([&] { import(d); }, "io.210", {"node 'r' (Relu): operator domain 'com.example'"});
@@ -138,7 +140,7 @@ TEST_CASE("ONNX errors: inputs that must be constants or activations", "[onnx][e
                    {"node 'conv' (Conv): weight W (input 1 'r') depends on the model input"});
   OnnxBuilder u = image_model();
   u.node("Conv", {"x", "nowhere"}, {"y"}, "conv");
-  require_io_error([&] { import(u); }, "io.213", {"input 1 'nowhere' is not produced by any node"});
+  require_io_error([&] { import(u); }, "io.213", {"input 1 'nowhere' is not produced by any earlier node, initializer or input"});
 }
 
 TEST_CASE("ONNX errors: shapes attrib's NCHW layers cannot express", "[onnx][errors]") {

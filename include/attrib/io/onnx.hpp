@@ -72,7 +72,12 @@ Shape input_shape(const ::onnx::ValueInfoProto& in, const OnnxOptions<T>& opt, c
   if (et != ::onnx::TensorProto::FLOAT && et != ::onnx::TensorProto::DOUBLE)
     raise<IoError>("io.205", who, " has element type ", data_type_name(et), "; supported: FLOAT, DOUBLE");
   symbolic_batch = false;
-  if (opt.input_shape) return *opt.input_shape;
+  if (opt.input_shape) {
+    if (opt.input_shape->rank() < 2 || opt.input_shape->sample_size() > max_activation)
+      raise<IoError>("io.205", who, ": OnnxOptions::input_shape ", *opt.input_shape, " must be [N, ...] of rank 2 to 4 "
+                     "with at most 2^28 elements per item");
+    return *opt.input_shape;
+  }
   if (!type.tensor_type().has_shape())
     raise<IoError>("io.205", who, " has no declared shape; give OnnxOptions::input_shape");
   const auto& dims = type.tensor_type().shape().dim();
@@ -80,9 +85,13 @@ Shape input_shape(const ::onnx::ValueInfoProto& in, const OnnxOptions<T>& opt, c
     raise<IoError>("io.205", who, " has rank ", dims.size(), "; attrib models take [N, features], [N, C, L] or "
                    "[N, C, H, W] (batch first)");
   std::vector<Index> s;
+  Index items = 1;  // elements of one batch item (saturating)
   for (int i = 0; i < dims.size(); ++i) {
     if (dims[i].has_dim_value() && dims[i].dim_value() > 0) {
       s.push_back(dims[i].dim_value());
+      items = i > 0 ? sat_mul(items, s.back()) : items;
+      if (items > max_activation || s.back() > max_activation)
+        raise<IoError>("io.205", who, " dimension ", i, " = ", s.back(), ": more than 2^28 elements per item");
     } else if (i == 0) {
       s.push_back(1);
       symbolic_batch = true;

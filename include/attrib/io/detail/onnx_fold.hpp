@@ -25,7 +25,7 @@ void convert_constant_of_shape(Importer<T>& im, const Node& n, const Where& w) {
   c.dims = s.ints;
   c.integer = fill.integer;
   std::uint64_t count = 0;
-  if (!element_count(c.dims, count) || count > (std::uint64_t(1) << 24))
+  if (!element_count(c.dims, count) || count > max_constant)
     fail("io.214", w, "shape ", dims_str(c.dims), " is invalid or too large for a constant");
   if (c.integer) c.ints.assign(static_cast<std::size_t>(count), fill.ints[0]);
   else c.reals.assign(static_cast<std::size_t>(count), fill.reals[0]);
@@ -50,7 +50,8 @@ inline Constant fold_binary(const Constant& a, const Constant& b, char op, const
     out.dims.push_back(da == 1 ? db : da);
   }
   std::uint64_t count = 0;
-  element_count(out.dims, count);
+  if (!element_count(out.dims, count) || count > max_constant)
+    fail("io.214", w, "the result ", dims_str(out.dims), " is too large for a constant");
   std::vector<std::int64_t> idx(r, 0);
   auto flat = [&](const Constant& c) {  // index into c of the current output position
     std::int64_t f = 0;

@@ -155,6 +155,11 @@ struct PendingNode {
   Shape shape;
 };
 
+/// Largest activation (elements per batch item) an imported network may produce: 2^28, far
+/// beyond any CNN, so that a corrupt or hostile file cannot make a forward pass allocate
+/// without bound.
+inline constexpr Index max_activation = Index(1) << 28;
+
 template <class T>
 class Importer {
  public:
@@ -172,7 +177,8 @@ class Importer {
     if (!has_input(n, k)) fail("io.213", w, "input ", k, " is missing");
     auto it = values_.find(n.input(k));
     if (it == values_.end())
-      fail("io.213", w, "input ", k, " '", n.input(k), "' is not produced by any node, initializer or input");
+      fail("io.213", w, "input ", k, " '", n.input(k), "' is not produced by any earlier node, initializer or input "
+           "(ONNX graphs are topologically sorted)");
     return it->second;
   }
   /// Input k, which must be fixed data (an initializer, Constant or supplied tensor).
@@ -220,6 +226,8 @@ class Importer {
     Shape out;
     if constexpr (is_binary_layer_v<L>) out = layer.output_shape(a.shape, b->shape);
     else out = layer.output_shape(a.shape);
+    if (!(out.sample_size() <= max_activation))
+      fail("io.214", w, "output shape ", out, " has more than 2^28 elements per item");
     pending_.push_back(PendingNode<T>{w.name, AnyLayer<T>(std::move(layer)), {a.node, b ? b->node : Index(-1)},
                                       b ? 2 : 1, out});
     return Value::activation(static_cast<Index>(pending_.size()) - 1, out);

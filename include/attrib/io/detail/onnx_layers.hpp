@@ -13,6 +13,9 @@ namespace attrib::detail::onnxio {
 
 /// Sliding-window geometry after auto_pad and any merged Pad: kernel, stride, dilation and
 /// zero-padding (top, left, bottom, right), plus the ceil mode that reproduces ONNX's size.
+/// Bound on kernel sizes, strides, dilations and pads read from a file.
+inline constexpr Index max_window = Index(1) << 20;
+
 struct Window {
   Index kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
   std::array<Index, 4> pads{};  // top, left, bottom, right
@@ -35,12 +38,14 @@ inline Window window(const Attrs& a, const Where& w, const Value& x, Index kh, I
   if (g.dh < 1 || g.dw < 1) fail("io.212", w, "dilations = ", dims_str(d), ", expected positive values");
   if (!dilations && (g.dh != 1 || g.dw != 1))
     fail("io.212", w, "dilations = ", dims_str(d), "; supported: [1, 1] (AvgPool2d has no dilation)");
+  for (Index v : {g.kh, g.kw, g.sh, g.sw, g.dh, g.dw})  // keeps the window arithmetic far from overflow
+    if (v > max_window) fail("io.212", w, "kernel, strides or dilations above ", max_window);
   const Index H = x.shape[2] + x.pads[0] + x.pads[2], W = x.shape[3] + x.pads[1] + x.pads[3];
   const std::string ap = a.s("auto_pad", "NOTSET");
   if (ap == "NOTSET" || ap.empty()) {
     const auto p = a.ints_n("pads", 4, {0, 0, 0, 0});
     for (auto v : p)
-      if (v < 0) fail("io.212", w, "pads = ", dims_str(p), ", expected non-negative values");
+      if (v < 0 || v > max_window) fail("io.212", w, "pads = ", dims_str(p), ", expected values in [0, ", max_window, "]");
     g.pads = {p[0], p[1], p[2], p[3]};
   } else if (ap == "VALID" || ap == "SAME_UPPER" || ap == "SAME_LOWER") {
     for (auto v : a.ints("pads"))
@@ -205,7 +210,7 @@ void convert_pad(Importer<T>& im, const Node& n, const Where& w) {
   bool any = false;
   for (std::size_t i = 0; i < p.size(); ++i) {
     const bool spatial = r == 4 && (i % r) >= 2;
-    if (p[i] < 0 || (!spatial && p[i] != 0))
+    if (p[i] < 0 || p[i] > max_window || (!spatial && p[i] != 0))
       fail("io.212", w, "pads = ", dims_str(p), " for input ", x.shape,
            "; supported: non-negative padding of H and W of [N, C, H, W] (batch and channel pads 0)");
     any = any || p[i] != 0;

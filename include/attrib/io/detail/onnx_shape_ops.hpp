@@ -5,7 +5,6 @@
 // (torch's Shape-Gather-Unsqueeze-Concat-Reshape pattern for x.view(x.size(0), -1)) and the
 // identity. Part of attrib::onnx (needs libonnx).
 #include <algorithm>
-#include <functional>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -14,11 +13,17 @@
 
 namespace attrib::detail::onnxio {
 
-/// Product of d[from, to) (to clamped to d's size).
+/// a * b for a, b >= 0, saturated at 2^62 (dimensions read from a file may be anything).
+inline std::int64_t sat_mul(std::int64_t a, std::int64_t b) {
+  constexpr std::int64_t cap = std::int64_t(1) << 62;
+  return (b != 0 && a > cap / b) ? cap : std::min(a * b, cap);
+}
+
+/// Product of the non-negative d[from, to) (to clamped to d's size), saturated at 2^62.
 inline std::int64_t product(const std::vector<std::int64_t>& d, std::size_t from = 0, std::size_t to = SIZE_MAX) {
   const auto last = d.begin() + static_cast<std::ptrdiff_t>(std::min(to, d.size()));
   const auto first = d.begin() + static_cast<std::ptrdiff_t>(std::min(from, d.size()));
-  return first < last ? std::accumulate(first, last, std::int64_t(1), std::multiplies<>()) : 1;
+  return first < last ? std::accumulate(first, last, std::int64_t(1), sat_mul) : 1;
 }
 
 /// Normalises axis a (negative counts from the end) for rank r.
@@ -263,7 +268,7 @@ void convert_reshape(Importer<T>& im, const Node& n, const Where& w) {
     } else if (out[i] < 0) {
       fail("io.214", w, "shape ", dims_str(s.ints), " has a negative entry");
     } else {
-      known *= out[i];
+      known = sat_mul(known, out[i]);
     }
   }
   const std::int64_t total = product(in);

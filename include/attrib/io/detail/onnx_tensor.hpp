@@ -35,6 +35,10 @@ struct Constant {
   }
 };
 
+/// Largest constant the importer computes itself (ConstantOfShape, broadcasting arithmetic);
+/// constants read from the file are bounded by the file's size instead.
+inline constexpr std::uint64_t max_constant = std::uint64_t(1) << 24;
+
 inline std::string dims_str(const std::vector<std::int64_t>& d) {
   std::string s = "[";
   for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
