@@ -29,30 +29,47 @@ template <class T>
 using Converter = void (*)(Importer<T>&, const Node&, const Where&);
 
 template <class T>
-const std::vector<std::pair<const char*, Converter<T>>>& converters() {
-  static const std::vector<std::pair<const char*, Converter<T>>> table = {
-      {"Add", convert_add<T>},         {"AveragePool", convert_avg_pool<T>},
-      {"BatchNormalization", convert_batch_norm<T>},
-      {"Cast", convert_cast<T>},       {"Concat", convert_concat<T>},
-      {"Constant", convert_constant<T>}, {"ConstantOfShape", convert_constant_of_shape<T>},
-      {"Conv", convert_conv<T>},       {"Div", convert_arithmetic<T, '/'>},
-      {"Dropout", convert_dropout<T>}, {"Flatten", convert_flatten<T>},
-      {"Gather", convert_gather<T>},   {"Gemm", convert_gemm<T>},
-      {"GlobalAveragePool", convert_global_avg_pool<T>},
-      {"Identity", convert_identity<T>}, {"MatMul", convert_matmul<T>},
-      {"MaxPool", convert_max_pool<T>}, {"Mul", convert_arithmetic<T, '*'>},
-      {"Pad", convert_pad<T>},         {"Relu", convert_relu<T>},
-      {"Reshape", convert_reshape<T>}, {"Shape", convert_shape<T>},
-      {"Slice", convert_slice<T>},     {"Squeeze", convert_squeeze<T>},
-      {"Sub", convert_arithmetic<T, '-'>},
-      {"Transpose", convert_transpose<T>}, {"Unsqueeze", convert_unsqueeze<T>}};
-  return table;
-}
+struct OpConverter {
+  const char* op;
+  Converter<T> convert;
+};
+
+/// The supported ops (alphabetical); Softmax/LogSoftmax are handled before conversion.
+template <class T>
+inline constexpr OpConverter<T> converters[] = {
+    {"Add", convert_add<T>},
+    {"AveragePool", convert_avg_pool<T>},
+    {"BatchNormalization", convert_batch_norm<T>},
+    {"Cast", convert_cast<T>},
+    {"Concat", convert_concat<T>},
+    {"Constant", convert_constant<T>},
+    {"ConstantOfShape", convert_constant_of_shape<T>},
+    {"Conv", convert_conv<T>},
+    {"Div", convert_arithmetic<T, '/'>},
+    {"Dropout", convert_dropout<T>},
+    {"Flatten", convert_flatten<T>},
+    {"Gather", convert_gather<T>},
+    {"Gemm", convert_gemm<T>},
+    {"GlobalAveragePool", convert_global_avg_pool<T>},
+    {"Identity", convert_identity<T>},
+    {"MatMul", convert_matmul<T>},
+    {"MaxPool", convert_max_pool<T>},
+    {"Mul", convert_arithmetic<T, '*'>},
+    {"Pad", convert_pad<T>},
+    {"Relu", convert_relu<T>},
+    {"Reshape", convert_reshape<T>},
+    {"Shape", convert_shape<T>},
+    {"Slice", convert_slice<T>},
+    {"Squeeze", convert_squeeze<T>},
+    {"Sub", convert_arithmetic<T, '-'>},
+    {"Transpose", convert_transpose<T>},
+    {"Unsqueeze", convert_unsqueeze<T>},
+};
 
 template <class T>
 std::string supported_ops() {
   std::string s;
-  for (const auto& [name, f] : converters<T>()) s += std::string(s.empty() ? "" : ", ") + name;
+  for (const auto& c : converters<T>) s += std::string(s.empty() ? "" : ", ") + c.op;
   return s + "; Softmax/LogSoftmax only as the last node (dropped)";
 }
 
@@ -231,8 +248,8 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
       fail("io.210", w, "operator domain '", n.domain(), "' is not supported; supported: the default domain (",
            supported_ops<T>(), ")");
     Converter<T> convert = nullptr;
-    for (const auto& [op, f] : converters<T>())
-      if (n.op_type() == op) convert = f;
+    for (const auto& c : converters<T>)
+      if (n.op_type() == c.op) convert = c.convert;
     if (!convert)
       fail("io.210", w, is_softmax(n) ? "supported only as the last node (it is dropped with a notice)"
                                       : "operator not supported", "; supported: ", supported_ops<T>());

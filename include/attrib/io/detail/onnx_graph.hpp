@@ -226,8 +226,9 @@ class Importer {
     Shape out;
     if constexpr (is_binary_layer_v<L>) out = layer.output_shape(a.shape, b->shape);
     else out = layer.output_shape(a.shape);
-    if (!(out.sample_size() <= max_activation))
-      fail("io.214", w, "output shape ", out, " has more than 2^28 elements per item");
+    Index items = 1;
+    for (int i = 1; i < out.rank(); ++i) items = sat_mul(items, out[i]);
+    if (items > max_activation) fail("io.214", w, "output shape ", out, " has more than 2^28 elements per item");
     pending_.push_back(PendingNode<T>{w.name, AnyLayer<T>(std::move(layer)), {a.node, b ? b->node : Index(-1)},
                                       b ? 2 : 1, out});
     return Value::activation(static_cast<Index>(pending_.size()) - 1, out);

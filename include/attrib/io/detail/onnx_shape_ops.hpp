@@ -13,12 +13,6 @@
 
 namespace attrib::detail::onnxio {
 
-/// a * b for a, b >= 0, saturated at 2^62 (dimensions read from a file may be anything).
-inline std::int64_t sat_mul(std::int64_t a, std::int64_t b) {
-  constexpr std::int64_t cap = std::int64_t(1) << 62;
-  return (b != 0 && a > cap / b) ? cap : std::min(a * b, cap);
-}
-
 /// Product of the non-negative d[from, to) (to clamped to d's size), saturated at 2^62.
 inline std::int64_t product(const std::vector<std::int64_t>& d, std::size_t from = 0, std::size_t to = SIZE_MAX) {
   const auto last = d.begin() + static_cast<std::ptrdiff_t>(std::min(to, d.size()));

@@ -4,6 +4,7 @@
 // conversion to attrib tensors (rank 1-4) for weights. Part of attrib::onnx (needs libonnx).
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -38,6 +39,12 @@ struct Constant {
 /// Largest constant the importer computes itself (ConstantOfShape, broadcasting arithmetic);
 /// constants read from the file are bounded by the file's size instead.
 inline constexpr std::uint64_t max_constant = std::uint64_t(1) << 24;
+
+/// a * b for a, b >= 0, saturated at 2^62 (dimensions read from a file may be anything).
+inline std::int64_t sat_mul(std::int64_t a, std::int64_t b) {
+  constexpr std::int64_t cap = std::int64_t(1) << 62;
+  return (b != 0 && a > cap / b) ? cap : std::min(a * b, cap);
+}
 
 inline std::string dims_str(const std::vector<std::int64_t>& d) {
   std::string s = "[";
