@@ -7,7 +7,7 @@
 //   attrib::Image h = attrib::heatmap(e.attribution.cview());          // [1, C, H, W] -> RGB
 //   attrib::Image g = attrib::labelled_grid(cells, rows, cols, row_labels, col_labels);
 //
-// Errors: ShapeError / ArgumentError with ids io.340-io.349 (docs/io.md).
+// Errors: ShapeError / ArgumentError with ids io.340-io.346 (docs/examples.md).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

@@ -10,7 +10,7 @@
 //   test.images;  // Tensor<float> [N, 1, 28, 28], pixel / 255 in [0, 1]
 //   test.labels;  // std::vector<int>
 //
-// Every failure is an IoError (io.300-io.312, docs/io.md) naming the file and, for malformed
+// Every failure is an IoError (io.300-io.312, docs/examples.md) naming the file and, for malformed
 // content, the byte offset in the (decompressed) data. A hostile header cannot make the reader
 // allocate more than the data actually present: the buffer grows as bytes arrive.
 #include <zlib.h>

@@ -18,7 +18,7 @@
 //  Defining it in two files gives duplicate-symbol link errors; in none, undefined stbi_*
 //  symbols. Our implementation is compiled with STBI_ONLY_PNG.
 //
-// Errors: IoError io.320-io.324 naming the file (docs/io.md).
+// Errors: IoError io.320-io.324 naming the file (docs/examples.md).
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
