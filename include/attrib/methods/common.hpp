@@ -167,6 +167,19 @@ void batched_eval(F& f, const Shape& sample_shape_batched, Index rows, const Bat
   }
 }
 
+/// Per item i of an attribution [N, ...]: (sum of the item's attribution, in double) - output_diff[i].
+template <class T>
+std::vector<double> completeness_delta(const Tensor<T>& attribution, const std::vector<double>& output_diff) {
+  const Index n = attribution.shape().batch(), d = attribution.shape().sample_size();
+  std::vector<double> delta(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) {
+    double s = 0;
+    for (Index j = 0; j < d; ++j) s += static_cast<double>(attribution[i * d + j]);
+    delta[static_cast<std::size_t>(i)] = s - output_diff[static_cast<std::size_t>(i)];
+  }
+  return delta;
+}
+
 /// Evaluates an attributor (gradient) on rows with per-row targets, same chunking.
 template <class T, class G, class Fill, class Consume>
 void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,

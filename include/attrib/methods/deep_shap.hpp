@@ -1,0 +1,156 @@
+#pragma once
+// DeepSHAP (Lundberg & Lee 2017, theory A.4 (14)): DeepLIFT attributions averaged over a
+// background set D = {b_1, ..., b_M} used as references,
+//   a_i(x) = (1/M) sum_k C_i(x; b_k),     C = DeepLIFT contributions with reference b_k,
+// so that, where DeepLIFT sums to delta for every reference (Rescale, RevealCancel, the
+// genomics default; cross-max at max pools), sum_i a_i = f_c(x) - (1/M) sum_k f_c(b_k).
+//
+// The (item, background) pairs are run as rows of one batch: x tiled and the background as
+// the per-row reference of one Explainer<Model, DeepLift> (ExplainOptions::reference with the
+// batch's shape), at most batch_size rows per call; after the first chunk nothing is
+// allocated per background item.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "attrib/core/random.hpp"
+#include "attrib/methods/common.hpp"
+#include "attrib/rules/deeplift.hpp"
+
+namespace attrib {
+
+template <class T>
+struct DeepShapOptions : BatchOptions {
+  ConstView<T> background;           ///< [M, ...], M >= 1, items shaped like x's items
+  DeepLift rule = DeepLiftRescale(); ///< any DeepLIFT configuration (default Rescale)
+  Index max_background = 0;          ///< > 0: use at most this many background items (subsample)
+  std::uint64_t seed = 0;            ///< attrib::Random seed of the subsample
+  bool compute_delta = true;         ///< evaluate f on the used background for output_diff / delta
+};
+
+template <class T>
+struct DeepShapResult {
+  Tensor<T> attribution;                ///< shape of x: mean over the used background of DeepLIFT
+  std::vector<double> output_diff;      ///< per item: f_c(x) - mean_k f_c(b_k) (compute_delta)
+  std::vector<double> delta;            ///< per item: sum attribution - output_diff (compute_delta)
+  std::vector<Index> background_used;  ///< indices into the background, ascending
+};
+
+namespace detail {
+
+/// k distinct indices of [0, m) drawn uniformly (partial Fisher–Yates on attrib::Random),
+/// ascending; all of them when k <= 0 or k >= m. Same indices on every platform.
+inline std::vector<Index> subsample_indices(Index m, Index k, std::uint64_t seed) {
+  std::vector<Index> idx(static_cast<std::size_t>(m));
+  for (Index i = 0; i < m; ++i) idx[static_cast<std::size_t>(i)] = i;
+  if (k <= 0 || k >= m) return idx;
+  Random rng(seed);
+  for (Index i = 0; i < k; ++i) {
+    const Index j = i + static_cast<Index>(rng.below(static_cast<std::uint64_t>(m - i)));
+    std::swap(idx[static_cast<std::size_t>(i)], idx[static_cast<std::size_t>(j)]);
+  }
+  idx.resize(static_cast<std::size_t>(k));
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+template <class T>
+void check_background(ConstView<T> bg, ConstView<T> x, const char* who) {
+  if (bg.rank() < 1 || bg.shape().batch() < 1 || bg.size() == 0)
+    raise<ShapeError>("shape.761", who, ": the background is empty (shape ", bg.shape(),
+                      "), expected [M, ...] with M >= 1 items shaped like x's items ", x.shape().with_batch(1));
+  if (bg.shape().with_batch(1) != x.shape().with_batch(1))
+    raise<ShapeError>("shape.760", who, ": background has shape ", bg.shape(), ", expected [M, ...] with items shaped like x's ",
+                      x.shape(), " (", x.shape().with_batch(1), " per item)");
+  for (Index k = 0; k < bg.size(); ++k)
+    if (!std::isfinite(static_cast<double>(bg[k])))
+      raise<ArgumentError>("arg.760", who, ": background of shape ", bg.shape(), " has a non-finite value at flat index ", k,
+                           " (background item ", k / bg.shape().sample_size(), ")");
+}
+
+}  // namespace detail
+
+/// DeepSHAP of one of our models (Network, Sequential) for x ([N, ...]) and the target
+/// class(es): DeepLIFT (opt.rule) with every used background item as reference, averaged.
+template <class Model, class = std::enable_if_t<detail::is_model_v<Model>>>
+DeepShapResult<typename Model::Scalar> deep_shap(const Model& model, ConstView<typename Model::Scalar> x,
+                                                 const Targets& targets,
+                                                 const DeepShapOptions<typename Model::Scalar>& opt) {
+  using T = typename Model::Scalar;
+  const char* who = "deep_shap";
+  detail::check_input(x, who);
+  detail::check_batch_options(opt, who);
+  if (opt.max_background < 0)
+    raise<ParameterError>("param.760", who, ": max_background = ", opt.max_background,
+                          ", expected >= 0 (0 = the whole background)");
+  const ConstView<T> bg = opt.background;
+  detail::check_background(bg, x, who);
+  const Index n = x.shape().batch(), d = x.shape().sample_size();
+  const std::vector<Index> tg = detail::expand_targets(targets, n, who);
+
+  DeepShapResult<T> res;
+  res.background_used = detail::subsample_indices(bg.shape().batch(), opt.max_background, opt.seed);
+  const std::vector<Index>& used = res.background_used;
+  const Index mu = static_cast<Index>(used.size());
+  const Index rows = n * mu;
+  const Index total = rows + (opt.compute_delta ? n + mu : 0);
+  Index done = 0;
+
+  if (opt.compute_delta) {  // first: cheap, and validates the targets against the model's outputs
+    auto f = model_function(model);
+    Tensor<T> buf;
+    std::vector<double> fx(static_cast<std::size_t>(n)), fb(static_cast<std::size_t>(n), 0.0);
+    detail::batched_eval<T>(
+        f, x.shape(), n + mu, opt, done, total,
+        [&](Index r, TensorView<T> dst) {
+          dst.vec() = r < n ? x.slice(r, 1).vec() : bg.slice(used[static_cast<std::size_t>(r - n)], 1).vec();
+        },
+        [&](Index r, const Tensor<T>& y, Index row, Index cnt) {
+          if (r < n) {
+            fx[static_cast<std::size_t>(r)] = detail::output_at(y, cnt, row, tg[static_cast<std::size_t>(r)], who);
+          } else {
+            for (Index i = 0; i < n; ++i)
+              fb[static_cast<std::size_t>(i)] += detail::output_at(y, cnt, row, tg[static_cast<std::size_t>(i)], who);
+          }
+        },
+        buf);
+    res.output_diff.resize(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < fx.size(); ++i) res.output_diff[i] = fx[i] - fb[i] / double(mu);
+  }
+
+  // Rows ordered (item, background): row r = item r / mu with reference used[r % mu].
+  Explainer<Model, DeepLift> explainer(model, opt.rule);
+  Tensor<T> xs, refs;
+  Targets row_targets(std::vector<Index>(static_cast<std::size_t>(std::min(opt.batch_size, rows))));
+  ExplainOptions<T> eo;
+  std::vector<double> acc(static_cast<std::size_t>(n * d), 0.0);
+  for (Index start = 0; start < rows; start += opt.batch_size) {
+    const Index cnt = std::min(opt.batch_size, rows - start);
+    xs.resize(x.shape().with_batch(cnt));
+    refs.resize(x.shape().with_batch(cnt));
+    row_targets.classes.resize(static_cast<std::size_t>(cnt));
+    for (Index r = 0; r < cnt; ++r) {
+      const Index i = (start + r) / mu, k = used[static_cast<std::size_t>((start + r) % mu)];
+      xs.view().slice(r, 1).vec() = x.slice(i, 1).vec();
+      refs.view().slice(r, 1).vec() = bg.slice(k, 1).vec();
+      row_targets.classes[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(i)];
+    }
+    eo.reference = refs.cview();
+    const Tensor<T>& a = explainer.explain(xs.cview(), row_targets, eo).attribution;
+    for (Index r = 0; r < cnt; ++r) {
+      double* dst = acc.data() + ((start + r) / mu) * d;
+      const T* src = a.data() + r * d;
+      for (Index j = 0; j < d; ++j) dst[j] += static_cast<double>(src[j]);
+    }
+    done += cnt;
+    if (opt.progress) opt.progress(done, total);
+  }
+
+  res.attribution.resize(x.shape());
+  for (Index k = 0; k < n * d; ++k) res.attribution[k] = static_cast<T>(acc[static_cast<std::size_t>(k)] / double(mu));
+  if (opt.compute_delta) res.delta = detail::completeness_delta(res.attribution, res.output_diff);
+  return res;
+}
+
+}  // namespace attrib
