@@ -328,3 +328,105 @@ TEST_CASE("deep_shap: error ids", "[methods][deepshap][errors]") {
   REQUIRE_THROWS_WITH(deep_shap(net, xnan.cview(), 0, o), Contains("arg.700") && Contains("deep_shap"));
   REQUIRE(msg(o, 1) == "no error");
 }
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (char ch : s + sep) {
+    if (ch == sep) {
+      parts.push_back(part);
+      part.clear();
+    } else {
+      part += ch;
+    }
+  }
+  return parts;
+}
+
+/// The fixture's network <net> rebuilt from its node kinds / inputs (layer sizes from the stored
+/// parameter shapes), parameters assigned by name.
+Network<double> fixture_net(const SafeTensors<double>& st, const std::string& net) {
+  const auto& m = st.metadata();
+  const auto names = split(m.at(net + ".nodes"), ','), kinds = split(m.at(net + ".node_kinds"), ',');
+  const auto inputs = split(m.at(net + ".node_inputs"), ';'), pads = split(m.at(net + ".conv_padding"), ',');
+  REQUIRE(names.size() == kinds.size());
+  REQUIRE(names.size() == inputs.size());
+  Network<double> n;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& k = kinds[i];
+    const std::string w = net + "/" + names[i] + ".weight";
+    INFO("node " << names[i] << " (" << k << ")");
+    if (k == "Conv2d") {
+      const Shape s = st.get(w).shape();
+      n.add(Conv2d<double>(s[1], s[0], s[2], s[3], Conv2dOptions{}.padding(std::stol(pads[i]))), names[i]);
+    } else if (k == "Dense") {
+      n.add(Dense<double>(st.get(w).dim(1), st.get(w).dim(0)), names[i]);
+    } else if (k == "BatchNorm2d") {
+      n.add(BatchNorm2d<double>(st.get(w).dim(0)), names[i]);
+    } else if (k == "ReLU") {
+      n.add(ReLU<double>(), names[i]);
+    } else if (k == "MaxPool2d") {
+      n.add(MaxPool2d<double>(2), names[i]);
+    } else if (k == "AvgPool2d") {
+      n.add(AvgPool2d<double>(2, 2), names[i]);
+    } else if (k == "AdaptiveAvgPool2d") {
+      n.add(AdaptiveAvgPool2d<double>(1, 1), names[i]);
+    } else if (k == "Flatten") {
+      n.add(Flatten<double>(), names[i]);
+    } else if (k == "Add") {
+      const auto ab = split(inputs[i], ',');
+      REQUIRE(ab.size() == 2u);
+      n.add(Add<double>(), names[i], {Index(std::stol(ab[0])), Index(std::stol(ab[1]))});
+    } else {
+      FAIL("unknown node kind " << k);
+    }
+  }
+  for (const auto& name : parameter_names(n)) parameter(n, name).assign(st.get(net + "/" + name), name);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("deep_shap: independent PyTorch DeepSHAP (tests/data/deepshap.safetensors), every DeepLIFT variant, double 1e-10",
+          "[methods][deepshap][torch]") {
+  const auto st = SafeTensors<double>::load(std::string(ATTRIB_TEST_DATA_DIR) + "/deepshap.safetensors");
+  const auto tg = split(st.metadata().at("targets"), ',');
+  const Targets targets(std::vector<Index>{std::stol(tg.at(0)), std::stol(tg.at(1))});
+  std::vector<DeepLift> rules;
+  for (auto mp : {DeepLiftMaxPool::gradient, DeepLiftMaxPool::cross_max})
+    for (auto nl : {DeepLiftNonlinear::rescale, DeepLiftNonlinear::reveal_cancel, DeepLiftNonlinear::genomics_default})
+      rules.emplace_back(nl, DeepLiftLinear::standard, mp);
+  rules.emplace_back(DeepLiftNonlinear::rescale, DeepLiftLinear::ablation, DeepLiftMaxPool::gradient);
+  rules.emplace_back(DeepLiftNonlinear::rescale, DeepLiftLinear::ablation, DeepLiftMaxPool::cross_max);
+  REQUIRE(split(st.metadata().at("methods"), ',').size() == rules.size());
+  int compared = 0;
+  for (const std::string net_name : {"cnn", "residual"}) {
+    const Network<double> net = fixture_net(st, net_name);
+    const Tensor<double>& x = st.get(net_name + "/data/input");
+    const Tensor<double>& diff = st.get(net_name + "/data/output_diff");
+    for (const DeepLift& rule : rules) {
+      const std::string method = rule.display_name();
+      INFO(net_name << " " << method);
+      DeepShapOptions<double> o;
+      o.background = st.get(net_name + "/data/background");
+      o.rule = rule;
+      o.batch_size = 3;
+      const auto r = deep_shap(net, x.cview(), targets, o);
+      const Tensor<double>& ref = st.get(net_name + "/attr/" + method);
+      double scale = 0;
+      for (Index i = 0; i < ref.size(); ++i) scale = std::max(scale, std::abs(ref[i]));
+      REQUIRE(scale > 0.1);
+      require_close(r.attribution, ref, 0, 1e-10 * scale, "attribution vs PyTorch");
+      const Tensor<double>& gap = st.get(net_name + "/gap/" + method);
+      for (std::size_t i = 0; i < 2; ++i) {
+        REQUIRE(std::abs(r.output_diff[i] - diff[Index(i)]) <= 1e-10 * std::abs(diff[Index(i)]));
+        REQUIRE(std::abs(r.delta[i] - gap[Index(i)]) <= 1e-10 * std::abs(diff[Index(i)]));
+        if (st.metadata().at(net_name + ".exact." + method) == "1") REQUIRE(std::abs(r.delta[i]) <= 1e-10 * std::abs(diff[Index(i)]));
+      }
+      ++compared;
+    }
+  }
+  REQUIRE(compared == 16);
+}
