@@ -167,6 +167,34 @@ void batched_eval(F& f, const Shape& sample_shape_batched, Index rows, const Bat
   }
 }
 
+/// f_c(x_i) - f_c(reference of item i) per item, from one batched stream of n + nref rows: the n
+/// items of x, then the reference rows ref_row(k), k < nref (a ConstView<T> [1, ...]). per_item:
+/// reference row i belongs to item i (nref = n); otherwise every item is compared with the mean
+/// of f_{c_i} over all reference rows. Validates the targets against the model's outputs.
+template <class T, class F, class RefRow>
+std::vector<double> output_differences(F& f, ConstView<T> x, const std::vector<Index>& tg, Index nref, bool per_item,
+                                       RefRow&& ref_row, const BatchOptions& bo, Index& done, Index total,
+                                       Tensor<T>& buf, const char* who) {
+  const Index n = x.shape().batch();
+  std::vector<double> fx(static_cast<std::size_t>(n)), fr(static_cast<std::size_t>(n), 0.0);
+  batched_eval<T>(
+      f, x.shape(), n + nref, bo, done, total,
+      [&](Index r, TensorView<T> dst) { dst.vec() = r < n ? x.slice(r, 1).vec() : ref_row(r - n).vec(); },
+      [&](Index r, const Tensor<T>& y, Index row, Index cnt) {
+        if (r < n) {
+          fx[static_cast<std::size_t>(r)] = output_at(y, cnt, row, tg[static_cast<std::size_t>(r)], who);
+        } else if (per_item) {
+          fr[static_cast<std::size_t>(r - n)] = output_at(y, cnt, row, tg[static_cast<std::size_t>(r - n)], who);
+        } else {
+          for (Index i = 0; i < n; ++i)
+            fr[static_cast<std::size_t>(i)] += output_at(y, cnt, row, tg[static_cast<std::size_t>(i)], who);
+        }
+      },
+      buf);
+  for (std::size_t i = 0; i < fx.size(); ++i) fx[i] -= per_item ? fr[i] : fr[i] / double(nref);
+  return fx;
+}
+
 /// Per item i of an attribution [N, ...]: (sum of the item's attribution, in double) - output_diff[i].
 template <class T>
 std::vector<double> completeness_delta(const Tensor<T>& attribution, const std::vector<double>& output_diff) {
@@ -202,6 +230,26 @@ void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vecto
     done += cnt;
     if (bo.progress) bo.progress(done, total);
   }
+}
+
+/// Attributor (gradient) values at path points p_r = b_r + alpha_r (x_i - b_r) for rows
+/// r = (item i = r / m, step r % m), batched with the item's target: base(r) -> ConstView<T>
+/// [1, ...], alpha(r) -> T, consume(r, i, b_r, g_r). Rows of one item are consecutive.
+template <class T, class G, class Base, class Alpha, class Consume>
+void path_attributions(G& grad, ConstView<T> x, Index m, const std::vector<Index>& tg, const BatchOptions& bo,
+                       Index& done, Index total, Base&& base, Alpha&& alpha, Consume&& consume, Tensor<T>& buf,
+                       const char* who) {
+  const Index rows = x.shape().batch() * m;
+  std::vector<Index> row_target(static_cast<std::size_t>(rows));
+  for (Index r = 0; r < rows; ++r) row_target[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(r / m)];
+  batched_attr<T>(
+      grad, x.shape(), rows, row_target, bo, done, total,
+      [&](Index r, TensorView<T> dst) {
+        const auto xi = x.slice(r / m, 1).vec();
+        const auto bi = base(r).vec();
+        dst.vec() = bi + alpha(r) * (xi - bi);
+      },
+      [&](Index r, ConstView<T> g) { consume(r, r / m, base(r), g); }, buf, who);
 }
 
 }  // namespace detail

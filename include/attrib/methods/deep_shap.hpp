@@ -100,23 +100,9 @@ DeepShapResult<typename Model::Scalar> deep_shap(const Model& model, ConstView<t
   if (opt.compute_delta) {  // first: cheap, and validates the targets against the model's outputs
     auto f = model_function(model);
     Tensor<T> buf;
-    std::vector<double> fx(static_cast<std::size_t>(n)), fb(static_cast<std::size_t>(n), 0.0);
-    detail::batched_eval<T>(
-        f, x.shape(), n + mu, opt, done, total,
-        [&](Index r, TensorView<T> dst) {
-          dst.vec() = r < n ? x.slice(r, 1).vec() : bg.slice(used[static_cast<std::size_t>(r - n)], 1).vec();
-        },
-        [&](Index r, const Tensor<T>& y, Index row, Index cnt) {
-          if (r < n) {
-            fx[static_cast<std::size_t>(r)] = detail::output_at(y, cnt, row, tg[static_cast<std::size_t>(r)], who);
-          } else {
-            for (Index i = 0; i < n; ++i)
-              fb[static_cast<std::size_t>(i)] += detail::output_at(y, cnt, row, tg[static_cast<std::size_t>(i)], who);
-          }
-        },
-        buf);
-    res.output_diff.resize(static_cast<std::size_t>(n));
-    for (std::size_t i = 0; i < fx.size(); ++i) res.output_diff[i] = fx[i] - fb[i] / double(mu);
+    res.output_diff = detail::output_differences<T>(
+        f, x, tg, mu, false, [&](Index k) { return bg.slice(used[static_cast<std::size_t>(k)], 1); }, opt, done, total,
+        buf, who);
   }
 
   // Rows ordered (item, background): row r = item r / mu with reference used[r % mu].

@@ -51,27 +51,10 @@ ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x
   Index done = 0;
   ExpectedGradientsResult<T> res;
   Tensor<T> buf;
-  if (with_f) {
-    // f(x) per item, then every baseline once (all target classes read from the same rows).
-    std::vector<double> fx(static_cast<std::size_t>(n)), fb(static_cast<std::size_t>(n), 0.0);
-    batched_eval<T>(
-        *f, x.shape(), n, opt, done, total, [&](Index r, TensorView<T> dst) { dst.vec() = x.slice(r, 1).vec(); },
-        [&](Index r, const Tensor<T>& y, Index rr, Index cnt) {
-          fx[static_cast<std::size_t>(r)] = output_at(y, cnt, rr, tg[static_cast<std::size_t>(r)], who);
-        },
-        buf);
-    std::vector<double> sums;  // per item: sum over the data set of f_{c_i}(b)
-    sums.assign(static_cast<std::size_t>(n), 0.0);
-    batched_eval<T>(
-        *f, x.shape(), nb, opt, done, total, [&](Index r, TensorView<T> dst) { dst.vec() = data.slice(r, 1).vec(); },
-        [&](Index, const Tensor<T>& y, Index rr, Index cnt) {
-          for (Index i = 0; i < n; ++i) sums[static_cast<std::size_t>(i)] += output_at(y, cnt, rr, tg[static_cast<std::size_t>(i)], who);
-        },
-        buf);
-    res.output_diff.resize(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i)
-      res.output_diff[static_cast<std::size_t>(i)] = fx[static_cast<std::size_t>(i)] - sums[static_cast<std::size_t>(i)] / double(nb);
-  }
+  // f(x) per item, then every baseline once (all target classes read from the same rows).
+  if (with_f)
+    res.output_diff = output_differences<T>(
+        *f, x, tg, nb, false, [&](Index k) { return data.slice(k, 1); }, opt, done, total, buf, who);
   // Draw every (baseline, alpha) pair up front in row order (independent of the batch size).
   Random rng(opt.seed);
   std::vector<Index> bidx(static_cast<std::size_t>(rows));
@@ -80,19 +63,12 @@ ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x
     bidx[static_cast<std::size_t>(r)] = static_cast<Index>(rng.below(static_cast<std::uint64_t>(nb)));
     alpha[static_cast<std::size_t>(r)] = rng.uniform();
   }
-  std::vector<Index> row_target(static_cast<std::size_t>(rows));
-  for (Index r = 0; r < rows; ++r) row_target[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(r / m)];
   std::vector<double> s1(static_cast<std::size_t>(n * d), 0.0), s2(s1);
-  batched_attr<T>(
-      grad, x.shape(), rows, row_target, opt, done, total,
-      [&](Index r, TensorView<T> dst) {
-        const auto xi = x.slice(r / m, 1).vec();
-        const auto bi = data.slice(bidx[static_cast<std::size_t>(r)], 1).vec();
-        dst.vec() = bi + static_cast<T>(alpha[static_cast<std::size_t>(r)]) * (xi - bi);
-      },
-      [&](Index r, ConstView<T> g) {
-        const Index i = r / m;
-        const ConstView<T> xi = x.slice(i, 1), bi = data.slice(bidx[static_cast<std::size_t>(r)], 1);
+  path_attributions<T>(
+      grad, x, m, tg, opt, done, total, [&](Index r) { return data.slice(bidx[static_cast<std::size_t>(r)], 1); },
+      [&](Index r) { return static_cast<T>(alpha[static_cast<std::size_t>(r)]); },
+      [&](Index, Index i, ConstView<T> bi, ConstView<T> g) {
+        const ConstView<T> xi = x.slice(i, 1);
         for (Index j = 0; j < d; ++j) {
           const double v = (static_cast<double>(xi[j]) - static_cast<double>(bi[j])) * static_cast<double>(g[j]);
           s1[static_cast<std::size_t>(i * d + j)] += v;
@@ -108,14 +84,7 @@ ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x
     res.attribution[k] = static_cast<T>(mean);
     res.standard_error[k] = static_cast<T>(std::sqrt(std::max(0.0, (s2[u] - double(m) * mean * mean) / double(m - 1)) / double(m)));
   }
-  if (with_f) {
-    res.delta.resize(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) {
-      double s = 0;
-      for (Index j = 0; j < d; ++j) s += static_cast<double>(res.attribution[i * d + j]);
-      res.delta[static_cast<std::size_t>(i)] = s - res.output_diff[static_cast<std::size_t>(i)];
-    }
-  }
+  if (with_f) res.delta = completeness_delta(res.attribution, res.output_diff);
   return res;
 }
 }  // namespace detail

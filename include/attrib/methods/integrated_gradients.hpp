@@ -142,38 +142,15 @@ IntegratedGradientsResult<T> integrated_gradients_impl(F* f, G& grad, ConstView<
   // f first (cheap; validates the targets against the model's outputs before the gradients).
   IntegratedGradientsResult<T> res;
   Tensor<T> buf;
-  std::vector<double> fx, fb;
-  if (with_f) {
-    fx.resize(static_cast<std::size_t>(n));
-    fb.resize(static_cast<std::size_t>(n));
-    batched_eval<T>(
-        *f, x.shape(), 2 * n, opt, done, total,
-        [&](Index r, TensorView<T> dst) {
-          dst.vec() = r < n ? x.slice(r, 1).vec() : b.view().slice(r - n, 1).vec();
-        },
-        [&](Index r, const Tensor<T>& y, Index row, Index cnt) {
-          const Index i = r < n ? r : r - n;
-          (r < n ? fx : fb)[static_cast<std::size_t>(i)] = output_at(y, cnt, row, tg[static_cast<std::size_t>(i)], who);
-        },
-        buf);
-    res.output_diff.resize(static_cast<std::size_t>(n));
-    for (std::size_t u = 0; u < fx.size(); ++u) res.output_diff[u] = fx[u] - fb[u];
-  }
+  if (with_f)
+    res.output_diff = output_differences<T>(
+        *f, x, tg, n, true, [&](Index i) { return b.view().slice(i, 1); }, opt, done, total, buf, who);
   // Rows ordered (item, step) so that consecutive rows of one item share a chunk.
-  std::vector<Index> row_target(static_cast<std::size_t>(rows));
-  for (Index r = 0; r < rows; ++r) row_target[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(r / m)];
   std::vector<double> acc(static_cast<std::size_t>(n * d), 0.0);
-  batched_attr<T>(
-      grad, x.shape(), rows, row_target, opt, done, total,
-      [&](Index r, TensorView<T> dst) {
-        const Index i = r / m;
-        const T a = static_cast<T>(alpha[static_cast<std::size_t>(r % m)]);
-        const auto xi = x.slice(i, 1).vec();
-        const auto bi = b.view().slice(i, 1).vec();
-        dst.vec() = bi + a * (xi - bi);
-      },
-      [&](Index r, ConstView<T> g) {
-        const Index i = r / m;
+  path_attributions<T>(
+      grad, x, m, tg, opt, done, total, [&](Index r) { return b.view().slice(r / m, 1); },
+      [&](Index r) { return static_cast<T>(alpha[static_cast<std::size_t>(r % m)]); },
+      [&](Index r, Index i, ConstView<T>, ConstView<T> g) {
         const double wk = w[static_cast<std::size_t>(r % m)];
         double* a = acc.data() + i * d;
         for (Index j = 0; j < d; ++j) a[j] += wk * static_cast<double>(g[j]);
@@ -183,14 +160,7 @@ IntegratedGradientsResult<T> integrated_gradients_impl(F* f, G& grad, ConstView<
   res.attribution.resize(x.shape());
   for (Index k = 0; k < n * d; ++k)
     res.attribution[k] = static_cast<T>((static_cast<double>(x[k]) - static_cast<double>(b[k])) * acc[static_cast<std::size_t>(k)]);
-  if (with_f) {
-    res.delta.resize(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) {
-      double s = 0;
-      for (Index j = 0; j < d; ++j) s += static_cast<double>(res.attribution[i * d + j]);
-      res.delta[static_cast<std::size_t>(i)] = s - res.output_diff[static_cast<std::size_t>(i)];
-    }
-  }
+  if (with_f) res.delta = completeness_delta(res.attribution, res.output_diff);
   return res;
 }
 }  // namespace detail
