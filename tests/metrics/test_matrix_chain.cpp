@@ -257,3 +257,111 @@ TEST_CASE("matrix chain: backward_chain reverses and transposes", "[metrics][mat
   o.repetitions = 2;
   CHECK(matrix_chain(c, true, o).metric[0].size() == 3);
 }
+
+TEST_CASE("singular ratio: pattern matrices A and A (.) W; fc on an even-sized map", "[metrics][singular_ratio]") {
+  Network<double> n;
+  Conv2d<double> c(1, 2, 3, 3, Conv2dOptions{}.padding(1));
+  for (Index i = 0; i < c.weight().shape().size(); ++i) c.weight().mutable_view()[i] = double(i + 1);
+  n.add(c, "conv");
+  n.add(ReLU<double>(), "relu");
+  n.add(MaxPool2d<double>(2, 2), "pool");
+  n.add(Flatten<double>(), "flatten");
+  Dense<double> d(2 * 2 * 2, 3);
+  for (Index i = 0; i < d.weight().shape().size(); ++i) d.weight().mutable_view()[i] = double(50 + i);
+  n.add(d, "fc");
+  Patterns<double> p;
+  Tensor<double> a(c.weight().shape()), b(d.weight().shape());
+  for (Index i = 0; i < a.size(); ++i) a[i] = 0.5 * double(i) - 2;
+  for (Index i = 0; i < b.size(); ++i) b[i] = double(i % 5) - 1.5;
+  p.nodes["conv"].pattern = Tensor<double>::copy_of(a.cview());
+  p.nodes["fc"].pattern = Tensor<double>::copy_of(b.cview());
+
+  // fc on a flattened 2 x 2 x 2 map: rows of position [1, 1], i.e. flat index c * 4 + 3.
+  const auto w = kernel_matrices(n);
+  REQUIRE(w.size() == 2);
+  REQUIRE(w[1].matrix.rows() == 2);
+  for (Index o = 0; o < 3; ++o)
+    for (Index ci = 0; ci < 2; ++ci) CHECK(w[1].matrix(ci, o) == double(50 + o * 8 + ci * 4 + 3));
+
+  const auto pa = pattern_matrices(n, p, PatternMatrix::pattern);
+  const auto paw = pattern_matrices(n, p);  // A (.) W
+  REQUIRE(pa.size() == 2);
+  REQUIRE(paw.size() == 2);
+  for (Index o = 0; o < 2; ++o) {  // conv centre tap: flat index (o * 3 + 1) * 3 + 1
+    const Index k = (o * 3 + 1) * 3 + 1;
+    CHECK(pa[0].matrix(0, o) == Approx(0.5 * double(k) - 2));
+    CHECK(paw[0].matrix(0, o) == Approx((0.5 * double(k) - 2) * double(k + 1)));
+  }
+  for (Index o = 0; o < 3; ++o)
+    for (Index ci = 0; ci < 2; ++ci) {
+      const Index k = o * 8 + ci * 4 + 3;
+      CHECK(pa[1].matrix(ci, o) == Approx(double(k % 5) - 1.5));
+      CHECK(paw[1].matrix(ci, o) == Approx((double(k % 5) - 1.5) * double(50 + k)));
+    }
+  // The 1 x 2 first layer has rank 1: ratio +inf in the report instead of an error.
+  const auto rep = singular_ratio_report(paw);
+  CHECK(std::isinf(rep.layer_ratio[0]));
+  CHECK(rep.layer_ratio[1] == Approx(singular_ratio(paw[1].matrix)));
+
+  Patterns<double> missing;
+  missing.nodes["conv"].pattern = Tensor<double>::copy_of(a.cview());
+  CHECK_THROWS_WITH(pattern_matrices(n, missing), Catch::Contains("rule.600") && Catch::Contains("'fc'"));
+  Patterns<double> wrong = missing;
+  wrong.nodes["fc"].pattern = Tensor<double>(Shape{3, 4});
+  CHECK_THROWS_WITH(pattern_matrices(n, wrong), Catch::Contains("shape.600") && Catch::Contains("[3, 8]"));
+}
+
+#include "attrib/io/safetensors.hpp"
+#include "attrib/models/canonize.hpp"
+#include "attrib/models/fashion.hpp"
+
+TEST_CASE("matrix chain: learned family from the shipped VGG-style model vs numpy", "[metrics][matrix_chain]") {
+  // tools/make_chain_fixtures.py computes the same chain with numpy from the weights file: BN
+  // folded, centre taps (fc1 on the 32 x 2 x 2 map: position [1, 1]), one fixed start matrix.
+  const auto fx = SafeTensors<double>::load(std::string(ATTRIB_TEST_DATA_DIR) + "/chain_learned.safetensors");
+  const Network<double> net =
+      canonize(load_fmnist_vgg<double>(std::string(ATTRIB_MODELS_DIR) + "/fmnist_vgg.safetensors"));
+  const auto ks = kernel_matrices(net);
+  REQUIRE(ks.size() == 11);
+  const auto rep = singular_ratio_report(ks);
+  const Tensor<double> lr = fx.get("layer_ratio");
+  REQUIRE(Index(rep.layer_ratio.size()) == lr.size());
+  CHECK(std::isinf(rep.layer_ratio[0]));  // 1 x 8: the grey-scale input layer has rank 1
+  for (Index l = 1; l < lr.size(); ++l) CHECK(rep.layer_ratio[std::size_t(l)] == Approx(lr[l]).epsilon(1e-10));
+  CHECK(rep.product_ratio == Approx(fx.get("product_ratio")[0]).epsilon(1e-10));
+
+  std::vector<Eigen::MatrixXd> forward;
+  for (const auto& k : ks) forward.push_back(k.matrix);
+  const auto back = backward_chain(forward);
+  const Tensor<double> x0 = fx.get("x0");
+  MatrixChainOptions o;
+  o.repetitions = 1;
+  o.start = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      x0.data(), x0.dim(0), x0.dim(1));
+  std::vector<Eigen::MatrixXd> absolute;
+  for (const auto& m : back) absolute.push_back(m.cwiseAbs());
+  const auto check = [&](const MatrixChainResult& r, const char* key) {
+    INFO(key);
+    const Tensor<double> want = fx.get(key);
+    REQUIRE(Index(r.metric[0].size()) == want.size());
+    for (Index k = 0; k < want.size(); ++k) {
+      if (std::isnan(want[k])) CHECK(std::isnan(r.metric[0][std::size_t(k)]));
+      else CHECK(r.metric[0][std::size_t(k)] == Approx(want[k]).epsilon(1e-10));
+    }
+    return r;
+  };
+  const auto relu = check(matrix_chain(back, true, o), "relu");
+  check(matrix_chain(back, false, o), "linear");
+  const auto pos = check(matrix_chain(absolute, false, o), "abs");
+  // The paper's finding on trained weights: the gradient's chain (signed, ReLU-clipped) does not
+  // become rank 1 (1 - metric stays large before the final 8 -> 1 map), while the entry-wise
+  // positive chain of the same matrices does within a few products (Theorem 1).
+  CHECK(1 - relu.metric[0][9] > 0.03);
+  CHECK(1 - pos.metric[0][8] < 1e-10);
+  // Deterministic start: every repetition sees the same X_0.
+  o.repetitions = 2;
+  const auto twice = matrix_chain(back, true, o);
+  for (std::size_t k = 0; k + 1 < twice.metric[0].size(); ++k) CHECK(twice.metric[0][k] == twice.metric[1][k]);
+  o.start = Eigen::MatrixXd::Ones(4, 3);
+  CHECK_THROWS_WITH(matrix_chain(back, true, o), Catch::Contains("shape.880") && Catch::Contains("[4, 3]"));
+}

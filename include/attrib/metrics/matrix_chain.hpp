@@ -59,6 +59,9 @@ struct MatrixChainOptions {
   Index steps = -1;         ///< products to run (-1: all shapes)
   double band = 99.5;       ///< band = [100 - band, band] percentiles over repetitions
   std::vector<std::pair<Index, Index>> shapes = vgg16_chain_shapes();
+  /// Fixed start matrix X_0 for every repetition (rows x first matrix rows), e.g. to reproduce
+  /// another implementation's run; empty (default): N(0, 1) rows drawn per repetition.
+  Eigen::MatrixXd start;
 };
 
 struct MatrixChainResult {
@@ -119,8 +122,22 @@ inline void chain_summary(MatrixChainResult& r, double band) {
     r.hi.push_back(v.empty() ? nan : percentile_linear(v, band));
   }
 }
+/// X_0 of one repetition: the fixed start, or `rows` N(0, 1) rows of length `cols`.
+inline Eigen::MatrixXd chain_start(const MatrixChainOptions& o, Index cols, Random& rng) {
+  if (o.start.size() != 0) {
+    if (o.start.cols() != cols)
+      raise<ShapeError>("shape.880", "matrix chain: start matrix is [", o.start.rows(), ", ", o.start.cols(),
+                        "], expected [rows, ", cols, "] (columns = rows of the first matrix)");
+    return o.start;
+  }
+  Eigen::MatrixXd x(o.rows, cols);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = rng.normal();
+  return x;
+}
+
 inline void check_chain_options(const MatrixChainOptions& o, Index available) {
-  if (o.rows < 2) raise<ParameterError>("param.820", "matrix chain: rows = ", o.rows, ", expected >= 2");
+  const Index rows = o.start.size() != 0 ? o.start.rows() : o.rows;
+  if (rows < 2) raise<ParameterError>("param.820", "matrix chain: rows = ", rows, ", expected >= 2");
   if (o.repetitions < 1)
     raise<ParameterError>("param.821", "matrix chain: repetitions = ", o.repetitions, ", expected >= 1");
   if (o.steps < -1 || o.steps > available)
@@ -145,8 +162,7 @@ inline MatrixChainResult matrix_chain(const ChainSpec& spec, const MatrixChainOp
   r.family = spec.label();
   Random rng(o.seed);
   for (int rep = 0; rep < o.repetitions; ++rep) {
-    Eigen::MatrixXd x(o.rows, avail ? o.shapes[0].first : 1);
-    for (Index i = 0; i < x.size(); ++i) x.data()[i] = rng.normal();
+    Eigen::MatrixXd x = detail::chain_start(o, avail ? o.shapes[0].first : 1, rng);
     std::vector<double> m{chain_metric(x, o.include_diagonal)};
     for (Index k = 0; k < steps; ++k) {
       const auto [rows, cols] = o.shapes[std::size_t(k)];
@@ -175,8 +191,7 @@ inline MatrixChainResult matrix_chain(const std::vector<Eigen::MatrixXd>& matric
   r.family = std::move(label);
   Random rng(o.seed);
   for (int rep = 0; rep < o.repetitions; ++rep) {
-    Eigen::MatrixXd x(o.rows, matrices[0].rows());
-    for (Index i = 0; i < x.size(); ++i) x.data()[i] = rng.normal();
+    Eigen::MatrixXd x = detail::chain_start(o, matrices[0].rows(), rng);
     std::vector<double> m{chain_metric(x, o.include_diagonal)};
     for (Index k = 0; k < steps; ++k) {
       x = (x * matrices[std::size_t(k)]).eval();

@@ -3,15 +3,16 @@
 // pattern_attr.ipynb): every Dense/Conv2d layer of a network, in forward order, reduced to a
 // matrix in Keras orientation (c_in, c_out):
 //   centre tap ("view_as_conv1x1"): conv kernel -> tap [kh/2, kw/2] (c_in x c_out); a Dense layer
-//     whose input is a flattened C x H x W map (C = the previous conv's channels, H = W odd > 1,
-//     e.g. VGG's fc1 on 512 x 7 x 7) -> the rows of the centre position (C x out); other Dense
-//     layers W^T as is;
+//     whose input is a flattened C x H x W map (C = the previous conv's channels, H = W >= 2,
+//     e.g. VGG's fc1 on 512 x 7 x 7) -> the rows of position [H/2, W/2] (C x out; for even H the
+//     same index formula, e.g. [1, 1] of a 2 x 2 map); other Dense layers W^T as is;
 //   full ("to_mat"): conv kernel -> (kh kw c_in, c_out), Dense -> W^T.
 // Per layer sigma1/sigma2; inter-layer chain items T_l = diag(sqrt(s_l), padded to n_l) V_l^T
 // U_{l+1} diag(sqrt(s_{l+1}), padded to m_{l+1}) (full SVDs M = U S V^T, numpy's vh = V^T), so
 // M_1 ... M_L = U_1 S_1^{1/2} T_1 ... T_{L-1} S_L^{1/2} V_L^T; their ratios and the product of
 // those ratios; sigma1/sigma2 of the full product M_2 ... M_L (the notebook skips the first
-// layer). Works on any matrices (patterns A or A (.) W built by the caller). Double precision.
+// layer). Works on any matrices; pattern_matrices() gives the fitted patterns A or A (.) W in the
+// same orientation (rules-spec section 5's PatternNet / PatternAttribution analysis). Double precision.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "attrib/core/error.hpp"
 #include "attrib/models/network.hpp"
+#include "attrib/rules/pattern.hpp"
 
 namespace attrib {
 
@@ -49,8 +51,11 @@ inline double singular_ratio(const Eigen::MatrixXd& m) {
 }
 
 /// The Dense/Conv2d layers of a network as matrices (forward order).
-template <class T>
-std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view = KernelView::centre_tap) {
+namespace detail {
+/// The matrices of kernel_matrices() with the weight tensor of each Dense/Conv2d node supplied by
+/// `kernel(node, layer)` (a tensor of the layer's weight shape: W, a pattern A or A (.) W).
+template <class T, class Kernel>
+std::vector<KernelMatrix> kernel_matrices_of(const Network<T>& net, KernelView view, Kernel&& kernel) {
   std::vector<KernelMatrix> out;
   Index last_channels = -1;
   for (Index i = 0; i < net.size(); ++i)
@@ -59,7 +64,7 @@ std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view
       if constexpr (std::is_same_v<L, Conv2d<T>>) {
         const Index co = layer.out_channels(), ci = layer.in_channels(), g = layer.groups();
         const Index cig = ci / g, cog = co / g, kh = layer.kernel_h(), kw = layer.kernel_w();
-        const ConstView<T> w = layer.weight().view();  // [co, ci/g, kh, kw]
+        const ConstView<T> w = kernel(i, layer);  // [co, ci/g, kh, kw]
         const bool tap = view == KernelView::centre_tap;
         Eigen::MatrixXd m = Eigen::MatrixXd::Zero(tap ? ci : kh * kw * ci, co);
         for (Index o = 0; o < co; ++o)
@@ -79,7 +84,7 @@ std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view
         last_channels = co;
       } else if constexpr (std::is_same_v<L, Dense<T>>) {
         const Index in = layer.in_features(), o = layer.out_features();
-        const ConstView<T> w = layer.weight().view();  // [out, in]
+        const ConstView<T> w = kernel(i, layer);  // [out, in]
         Eigen::MatrixXd full(in, o);
         for (Index r = 0; r < o; ++r)
           for (Index c = 0; c < in; ++c) full(c, r) = double(w[r * in + c]);
@@ -87,7 +92,7 @@ std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view
         if (view == KernelView::centre_tap && last_channels > 0 && in % last_channels == 0) {
           const Index hw = in / last_channels;
           side = Index(std::llround(std::sqrt(double(hw))));
-          if (side * side != hw || side < 3 || side % 2 == 0) side = 0;
+          if (side * side != hw || side < 2) side = 0;
         }
         if (side) {
           Eigen::MatrixXd m(last_channels, o);
@@ -100,6 +105,36 @@ std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view
       }
     });
   return out;
+}
+}  // namespace detail
+
+template <class T>
+std::vector<KernelMatrix> kernel_matrices(const Network<T>& net, KernelView view = KernelView::centre_tap) {
+  return detail::kernel_matrices_of(net, view, [](Index, const auto& layer) { return layer.weight().view(); });
+}
+
+/// Which matrix of a PatternNet/PatternAttribution layer to analyse.
+enum class PatternMatrix {
+  pattern,              ///< A (PatternNet's backward kernel)
+  pattern_times_weight  ///< A (.) W (PatternAttribution's backward kernel)
+};
+
+/// kernel_matrices() of the fitted patterns A or of A (.) W (element-wise), in the same
+/// orientation and reduction; every Dense/Conv2d node needs a pattern (rule.600 otherwise).
+template <class T>
+std::vector<KernelMatrix> pattern_matrices(const Network<T>& net, const Patterns<T>& patterns,
+                                           PatternMatrix which = PatternMatrix::pattern_times_weight,
+                                           KernelView view = KernelView::centre_tap) {
+  Tensor<T> product;
+  return detail::kernel_matrices_of(net, view, [&](Index i, const auto& layer) -> ConstView<T> {
+    using L = std::decay_t<decltype(layer)>;
+    const Tensor<T>& a = patterns.pattern(net.node(i).name, L::kind);
+    detail::check_pattern_shape(a, layer.weight(), detail::pattern_who(layer));
+    if (which == PatternMatrix::pattern) return a.cview();
+    product.resize(a.shape());
+    product.vec() = a.vec().cwiseProduct(layer.weight().view().vec());
+    return product.cview();
+  });
 }
 
 /// T_l for l = 1..L-1 (see the file comment); consecutive matrices must chain (cols_l = rows_{l+1}).
@@ -157,7 +192,9 @@ inline SingularRatioReport singular_ratio_report(const std::vector<KernelMatrix>
   std::vector<Eigen::MatrixXd> ms;
   for (const auto& k : ks) {
     r.layers.push_back(k.name);
-    r.layer_ratio.push_back(singular_ratio(k.matrix));
+    // A 1 x c (or c x 1) matrix, e.g. the first layer of a grey-scale model, has rank <= 1: sigma2 = 0.
+    r.layer_ratio.push_back(std::min(k.matrix.rows(), k.matrix.cols()) < 2 ? std::numeric_limits<double>::infinity()
+                                                                            : singular_ratio(k.matrix));
     ms.push_back(k.matrix);
   }
   bool chains = ms.size() >= 2;
