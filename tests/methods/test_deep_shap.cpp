@@ -430,3 +430,38 @@ TEST_CASE("deep_shap: independent PyTorch DeepSHAP (tests/data/deepshap.safetens
   }
   REQUIRE(compared == 16);
 }
+
+TEST_CASE("deep_shap: a DeepShap kept across calls equals one-shot calls (rule changes, batch sizes, item counts)",
+          "[methods][deepshap]") {
+  const auto net = residual_cnn<double>(21);
+  const auto x = random_tensor<double>(Shape{3, 2, 8, 8}, 22);
+  const auto bg = random_tensor<double>(Shape{5, 2, 8, 8}, 23);
+  DeepShap<Network<double>> ds(net);
+  struct Case {
+    DeepLift rule;
+    Index items, batch;
+    bool delta;
+  };
+  const Case cases[] = {{DeepLiftRescale(), 3, 4, true},        {DeepLiftRescale(), 1, 4, false},
+                        {DeepLiftRevealCancel(), 2, 64, true},  {rescale_cross_max(), 3, 1, true},
+                        {DeepLiftRescale(), 3, 4, true}};
+  for (const Case& c : cases) {
+    INFO(c.rule.display_name() << ", " << c.items << " items, batch_size " << c.batch);
+    DeepShapOptions<double> o;
+    o.background = bg;
+    o.rule = c.rule;
+    o.batch_size = c.batch;
+    o.compute_delta = c.delta;
+    const ConstView<double> xi = x.view().slice(0, c.items);
+    const auto& kept = ds(xi, 1, o);
+    const auto fresh = deep_shap(net, xi, 1, o);
+    REQUIRE(kept.attribution.shape() == fresh.attribution.shape());
+    require_close(kept.attribution, fresh.attribution, 1e-14, 1e-15, "kept vs fresh");
+    REQUIRE(kept.delta.size() == fresh.delta.size());
+    REQUIRE(kept.output_diff.size() == (c.delta ? std::size_t(c.items) : 0u));
+    // ...and the mean of per-background DeepLIFT runs with this call's rule.
+    std::vector<Index> tg(std::size_t(c.items), 1);
+    const auto expect = mean_deeplift(net, c.rule, Tensor<double>::copy_of(xi), bg, tg);
+    require_close(kept.attribution, expect, 1e-12, 1e-13, "kept vs per-background DeepLIFT");
+  }
+}

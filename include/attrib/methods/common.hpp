@@ -61,7 +61,8 @@ class RuleAttributor {
  public:
   using T = typename Model::Scalar;
   explicit RuleAttributor(const Model& m, Rule r = {}) : e_(std::make_unique<Explainer<Model, Rule>>(m, std::move(r))) {}
-  Tensor<T> operator()(ConstView<T> batch, const Targets& targets) {
+  /// The Explainer's own result (valid until the next call): no copy per batch.
+  const Tensor<T>& operator()(ConstView<T> batch, const Targets& targets) {
     return e_->explain(batch, targets).attribution;
   }
   Explainer<Model, Rule>& explainer() { return *e_; }
@@ -213,16 +214,17 @@ template <class T, class G, class Fill, class Consume>
 void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,
                   const BatchOptions& bo, Index& done, Index total, Fill&& fill, Consume&& consume,
                   Tensor<T>& buf, const char* who) {
-  std::vector<Index> tg;
+  Targets tg(std::vector<Index>(static_cast<std::size_t>(std::min(bo.batch_size, rows))));  // reused per chunk
   for (Index start = 0; start < rows; start += bo.batch_size) {
     const Index cnt = std::min(bo.batch_size, rows - start);
     buf.resize(batched_shape.with_batch(cnt));
-    tg.resize(static_cast<std::size_t>(cnt));
+    tg.classes.resize(static_cast<std::size_t>(cnt));
     for (Index r = 0; r < cnt; ++r) {
       fill(start + r, buf.view().slice(r, 1));
-      tg[static_cast<std::size_t>(r)] = row_target[static_cast<std::size_t>(start + r)];
+      tg.classes[static_cast<std::size_t>(r)] = row_target[static_cast<std::size_t>(start + r)];
     }
-    const Tensor<T> a = g(buf.cview(), Targets(tg));
+    // A reference into the attributor's own result where it returns one (no copy per chunk).
+    const auto& a = g(buf.cview(), tg);
     if (a.shape() != buf.shape())
       raise<ShapeError>("shape.703", who, ": the gradient/attributor returned shape ", a.shape(), " for a batch of shape ",
                         buf.shape(), ", expected the batch's shape");

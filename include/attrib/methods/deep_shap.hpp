@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "attrib/core/random.hpp"
@@ -71,72 +72,106 @@ void check_background(ConstView<T> bg, ConstView<T> x, const char* who) {
 
 }  // namespace detail
 
+/// DeepSHAP kept across calls: the Explainer<Model, DeepLift>, the model function for the
+/// delta, the batch buffers and the result are reused, so repeated calls with the same batch
+/// size allocate nothing after the first (a fresh Explainer pays for touching its trace,
+/// reference trace and signals the first time: measured in docs/performance.md). The Explainer
+/// is rebuilt when opt.rule differs from the previous call's. One per thread.
+template <class Model>
+class DeepShap {
+  static_assert(detail::is_model_v<Model>, "attrib::DeepShap<Model>: Model must be one of attrib's models (Network, Sequential)");
+
+ public:
+  using T = typename Model::Scalar;
+  explicit DeepShap(const Model& model) : model_(&model), f_(model) {}
+  DeepShap(const DeepShap&) = delete;
+  DeepShap& operator=(const DeepShap&) = delete;
+
+  /// DeepSHAP of x ([N, ...]) for the target class(es); the result is valid until the next call.
+  const DeepShapResult<T>& operator()(ConstView<T> x, const Targets& targets, const DeepShapOptions<T>& opt) {
+    const char* who = "deep_shap";
+    detail::check_input(x, who);
+    detail::check_batch_options(opt, who);
+    if (opt.max_background < 0)
+      raise<ParameterError>("param.760", who, ": max_background = ", opt.max_background,
+                            ", expected >= 0 (0 = the whole background)");
+    const ConstView<T> bg = opt.background;
+    detail::check_background(bg, x, who);
+    const Index n = x.shape().batch(), d = x.shape().sample_size();
+    const std::vector<Index> tg = detail::expand_targets(targets, n, who);
+
+    DeepShapResult<T>& res = result_;
+    res.background_used = detail::subsample_indices(bg.shape().batch(), opt.max_background, opt.seed);
+    const std::vector<Index>& used = res.background_used;
+    const Index mu = static_cast<Index>(used.size());
+    const Index rows = n * mu;
+    const Index total = rows + (opt.compute_delta ? n + mu : 0);
+    Index done = 0;
+
+    res.output_diff.clear();
+    res.delta.clear();
+    if (opt.compute_delta)  // first: cheap, and validates the targets against the model's outputs
+      res.output_diff = detail::output_differences<T>(
+          f_, x, tg, mu, false, [&](Index k) { return bg.slice(used[static_cast<std::size_t>(k)], 1); }, opt, done,
+          total, xs_, who);
+
+    if (!explainer_ || !same_rule(explainer_->rule(), opt.rule))
+      explainer_ = std::make_unique<Explainer<Model, DeepLift>>(*model_, opt.rule);
+    // Rows ordered (item, background): row r = item r / mu with reference used[r % mu].
+    targets_.classes.resize(static_cast<std::size_t>(std::min(opt.batch_size, rows)));
+    acc_.assign(static_cast<std::size_t>(n * d), 0.0);
+    for (Index start = 0; start < rows; start += opt.batch_size) {
+      const Index cnt = std::min(opt.batch_size, rows - start);
+      xs_.resize(x.shape().with_batch(cnt));
+      refs_.resize(x.shape().with_batch(cnt));
+      targets_.classes.resize(static_cast<std::size_t>(cnt));
+      for (Index r = 0; r < cnt; ++r) {
+        const Index i = (start + r) / mu, k = used[static_cast<std::size_t>((start + r) % mu)];
+        xs_.view().slice(r, 1).vec() = x.slice(i, 1).vec();
+        refs_.view().slice(r, 1).vec() = bg.slice(k, 1).vec();
+        targets_.classes[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(i)];
+      }
+      eo_.reference = refs_.cview();
+      const Tensor<T>& a = explainer_->explain(xs_.cview(), targets_, eo_).attribution;
+      for (Index r = 0; r < cnt; ++r) {
+        double* dst = acc_.data() + ((start + r) / mu) * d;
+        const T* src = a.data() + r * d;
+        for (Index j = 0; j < d; ++j) dst[j] += static_cast<double>(src[j]);
+      }
+      done += cnt;
+      if (opt.progress) opt.progress(done, total);
+    }
+
+    res.attribution.resize(x.shape());
+    for (Index k = 0; k < n * d; ++k) res.attribution[k] = static_cast<T>(acc_[static_cast<std::size_t>(k)] / double(mu));
+    if (opt.compute_delta) res.delta = detail::completeness_delta(res.attribution, res.output_diff);
+    return res;
+  }
+
+ private:
+  static bool same_rule(const DeepLift& a, const DeepLift& b) {
+    return a.nonlinear == b.nonlinear && a.linear == b.linear && a.maxpool == b.maxpool && a.near_zero == b.near_zero;
+  }
+
+  const Model* model_;
+  ModelFunction<Model> f_;
+  std::unique_ptr<Explainer<Model, DeepLift>> explainer_;  // Explainer is not movable
+  Tensor<T> xs_, refs_;
+  Targets targets_{std::vector<Index>{}};
+  ExplainOptions<T> eo_;
+  std::vector<double> acc_;
+  DeepShapResult<T> result_;
+};
+
 /// DeepSHAP of one of our models (Network, Sequential) for x ([N, ...]) and the target
 /// class(es): DeepLIFT (opt.rule) with every used background item as reference, averaged.
+/// One-shot; keep a DeepShap<Model> to reuse its buffers across calls.
 template <class Model, class = std::enable_if_t<detail::is_model_v<Model>>>
 DeepShapResult<typename Model::Scalar> deep_shap(const Model& model, ConstView<typename Model::Scalar> x,
                                                  const Targets& targets,
                                                  const DeepShapOptions<typename Model::Scalar>& opt) {
-  using T = typename Model::Scalar;
-  const char* who = "deep_shap";
-  detail::check_input(x, who);
-  detail::check_batch_options(opt, who);
-  if (opt.max_background < 0)
-    raise<ParameterError>("param.760", who, ": max_background = ", opt.max_background,
-                          ", expected >= 0 (0 = the whole background)");
-  const ConstView<T> bg = opt.background;
-  detail::check_background(bg, x, who);
-  const Index n = x.shape().batch(), d = x.shape().sample_size();
-  const std::vector<Index> tg = detail::expand_targets(targets, n, who);
-
-  DeepShapResult<T> res;
-  res.background_used = detail::subsample_indices(bg.shape().batch(), opt.max_background, opt.seed);
-  const std::vector<Index>& used = res.background_used;
-  const Index mu = static_cast<Index>(used.size());
-  const Index rows = n * mu;
-  const Index total = rows + (opt.compute_delta ? n + mu : 0);
-  Index done = 0;
-
-  if (opt.compute_delta) {  // first: cheap, and validates the targets against the model's outputs
-    auto f = model_function(model);
-    Tensor<T> buf;
-    res.output_diff = detail::output_differences<T>(
-        f, x, tg, mu, false, [&](Index k) { return bg.slice(used[static_cast<std::size_t>(k)], 1); }, opt, done, total,
-        buf, who);
-  }
-
-  // Rows ordered (item, background): row r = item r / mu with reference used[r % mu].
-  Explainer<Model, DeepLift> explainer(model, opt.rule);
-  Tensor<T> xs, refs;
-  Targets row_targets(std::vector<Index>(static_cast<std::size_t>(std::min(opt.batch_size, rows))));
-  ExplainOptions<T> eo;
-  std::vector<double> acc(static_cast<std::size_t>(n * d), 0.0);
-  for (Index start = 0; start < rows; start += opt.batch_size) {
-    const Index cnt = std::min(opt.batch_size, rows - start);
-    xs.resize(x.shape().with_batch(cnt));
-    refs.resize(x.shape().with_batch(cnt));
-    row_targets.classes.resize(static_cast<std::size_t>(cnt));
-    for (Index r = 0; r < cnt; ++r) {
-      const Index i = (start + r) / mu, k = used[static_cast<std::size_t>((start + r) % mu)];
-      xs.view().slice(r, 1).vec() = x.slice(i, 1).vec();
-      refs.view().slice(r, 1).vec() = bg.slice(k, 1).vec();
-      row_targets.classes[static_cast<std::size_t>(r)] = tg[static_cast<std::size_t>(i)];
-    }
-    eo.reference = refs.cview();
-    const Tensor<T>& a = explainer.explain(xs.cview(), row_targets, eo).attribution;
-    for (Index r = 0; r < cnt; ++r) {
-      double* dst = acc.data() + ((start + r) / mu) * d;
-      const T* src = a.data() + r * d;
-      for (Index j = 0; j < d; ++j) dst[j] += static_cast<double>(src[j]);
-    }
-    done += cnt;
-    if (opt.progress) opt.progress(done, total);
-  }
-
-  res.attribution.resize(x.shape());
-  for (Index k = 0; k < n * d; ++k) res.attribution[k] = static_cast<T>(acc[static_cast<std::size_t>(k)] / double(mu));
-  if (opt.compute_delta) res.delta = detail::completeness_delta(res.attribution, res.output_diff);
-  return res;
+  DeepShap<Model> ds(model);
+  return ds(x, targets, opt);
 }
 
 }  // namespace attrib
