@@ -479,11 +479,13 @@ TEST_CASE("FaithfulnessReport: markdown and csv", "[faithfulness][report]") {
   r.set("poly", "IG", "C", 0.5);
   r.set("poly", "GxI", "C", 22.0 / 19);
   r.note("poly", "GxI", "b = 0");
+  r.set("poly", "|S| = 2", "C", 1);
   const std::string md = r.to_markdown();
   REQUIRE(md.find("### poly") != std::string::npos);
   REQUIRE(md.find("| method | U | C | note |") != std::string::npos);
   REQUIRE(md.find("| IG | 0 | 0.500 |  |") != std::string::npos);
   REQUIRE(md.find("| GxI | n/a | 1.158 | b = 0 |") != std::string::npos);
+  REQUIRE(md.find("| \\|S\\| = 2 | n/a | 1.000 |  |") != std::string::npos);  // pipes escaped
   const std::string csv = r.to_csv();
   REQUIRE(csv.find("model,method,criterion,value\npoly,IG,U,0\npoly,IG,C,0.5\npoly,GxI,C,1.15789474") == 0);
   REQUIRE(std::isnan(r.get("poly", "GxI", "U")));

@@ -66,7 +66,7 @@ class FaithfulnessReport {
       out += "### " + s.model + "\n\n";
       if (!s.description.empty()) out += s.description + "\n\n";
       out += "| method |";
-      for (const auto& c : cols) out += " " + c + " |";
+      for (const auto& c : cols) out += " " + cell(c) + " |";
       bool notes = false;
       for (const auto& r : s.rows) notes = notes || !r.note.empty();
       if (notes) out += " note |";
@@ -75,9 +75,9 @@ class FaithfulnessReport {
       if (notes) out += "---|";
       out += "\n";
       for (const auto& r : s.rows) {
-        out += "| " + r.method + " |";
+        out += "| " + cell(r.method) + " |";
         for (const auto& c : cols) out += " " + format(find(r, c), digits) + " |";
-        if (notes) out += " " + r.note + " |";
+        if (notes) out += " " + cell(r.note) + " |";
         out += "\n";
       }
       out += "\n";
@@ -131,6 +131,12 @@ class FaithfulnessReport {
     if (a >= 1e-3 && a < 1e5) std::snprintf(buf, sizeof buf, "%.*f", digits, v);
     else std::snprintf(buf, sizeof buf, "%.*e", digits > 0 ? digits - 1 : 0, v);
     return buf;
+  }
+  /// A Markdown table cell: '|' escaped.
+  static std::string cell(const std::string& s) {
+    std::string o;
+    for (char ch : s) o += ch == '|' ? std::string("\\|") : std::string(1, ch);
+    return o;
   }
   static std::string quote(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
