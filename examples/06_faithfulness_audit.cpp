@@ -5,7 +5,8 @@
 //   ./06_faithfulness_audit [csv path [images [grid]]]     defaults: faithfulness_audit.csv 10 4
 //
 //  1. polynomials (exact Taylor side): monomial probing of the methods linear in f -> U (ignored
-//     mass, P1), L (leak outside the support, P2), C (over/under allocation, P3), G (gap);
+//     mass, P1), L (leak outside the support, P2), C (over/under allocation, P3), G (gap) and
+//     dW, the weighted distance of the probed weights to Shapley's equal shares [i in S]/|S|;
 //  2. ReLU gates AND (T6a), AND3 (T11), OR (T12): completeness gaps and distance to Shapley;
 //  3. random ReLU networks f = g(x_A) + h(x_B) with a structural dummy input: dummy leak,
 //     additive-branch leak (final Dense [1, 1] and Add join, g > 0 > h), completeness gap,
@@ -133,6 +134,16 @@ void polynomial_suite(FaithfulnessReport& rep) {
       rep.set(c.name, name, "L (P2)", a.leak);
       rep.set(c.name, name, "C (P3)", a.over_under);
       rep.set(c.name, name, "G/M", a.gap_relative());
+      // Not a principle of the paper: how far the split differs from Shapley's equal shares.
+      double dw = 0;
+      for (std::size_t k = 0; k < a.terms.size(); ++k) {
+        int support = 0;
+        for (int d : a.terms[k].degree) support += d > 0;
+        for (std::size_t i = 0; i < a.weights[k].size(); ++i)
+          dw += std::abs(a.effects[k]) *
+                std::abs(a.weights[k][i] - (a.terms[k].degree[i] > 0 ? 1.0 / support : 0.0)) / a.mass;
+      }
+      rep.set(c.name, name, "dW (vs Shapley)", dw);
       if (!c.dummies.empty()) rep.set(c.name, name, "L_dummy", dummy_leak(spread(a.attribution).cview(), c.dummies));
     }
   }
