@@ -14,6 +14,7 @@ same input always gives the same bytes. Fixtures use float64 unless a test needs
 """
 
 import json
+import os
 import struct
 
 import numpy as np
@@ -88,3 +89,19 @@ def read_safetensors(path):
         dtype = _NUMPY[info["dtype"]].newbyteorder("<")
         tensors[name] = np.frombuffer(buffer[begin:end], dtype=dtype).reshape(info["shape"]).copy()
     return tensors, metadata
+
+
+def write_or_check(path, tensors, metadata, check):
+    """Writes a fixture file, or with ``check`` compares it with the committed one (same names,
+    bit-identical values, same metadata). Prints one line; returns (ok, bytes written)."""
+    if check:
+        old, old_meta = read_safetensors(path)
+        new = {n: _to_numpy(t) for n, t in tensors.items()}
+        same = set(old) == set(new) and all(np.array_equal(old[n], new[n]) for n in new)
+        same = same and old_meta == metadata
+        print("  %s: %s" % (path, "unchanged" if same else "DIFFERS"))
+        return same, 0
+    write_safetensors(path, tensors, metadata)
+    size = os.path.getsize(path)
+    print("  wrote %s (%d tensors, %.0f kB)" % (path, len(tensors), size / 1e3))
+    return True, size

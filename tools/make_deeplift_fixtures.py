@@ -105,7 +105,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import read_safetensors, write_safetensors  # noqa: E402
+from fixtures import write_or_check  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data")
@@ -547,17 +547,9 @@ def main():
     for model in MODELS:
         tensors, metadata = make(model)
         path = os.path.join(args.out, "deeplift_%s.safetensors" % model)
-        if args.check:
-            old, old_meta = read_safetensors(path)
-            new = {n: t.numpy() for n, t in tensors.items()}
-            same = set(old) == set(new) and all(np.array_equal(old[n], new[n]) for n in new)
-            same = same and old_meta == metadata
-            print("  %s: %s" % (path, "unchanged" if same else "DIFFERS"))
-            failed |= not same
-        else:
-            write_safetensors(path, tensors, metadata)
-            total += os.path.getsize(path)
-            print("  wrote %s (%d tensors, %.0f kB)" % (path, len(tensors), os.path.getsize(path) / 1e3))
+        ok, size = write_or_check(path, tensors, metadata, args.check)
+        failed |= not ok
+        total += size
     if not args.check:
         print("total %.0f kB" % (total / 1e3))
     return 1 if failed else 0

@@ -56,13 +56,12 @@ import math
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import read_safetensors, write_safetensors  # noqa: E402
+from fixtures import write_or_check  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data")
@@ -508,16 +507,8 @@ def main():
     for name in MODELS:
         tensors, metadata = make(name, torchvision_ok)
         path = os.path.join(args.out, "models_%s.safetensors" % name)
-        if args.check:
-            old, old_meta = read_safetensors(path)
-            new = {n: t.numpy() for n, t in tensors.items()}
-            same = set(old) == set(new) and all(np.array_equal(old[n], new[n]) for n in new)
-            same = same and old_meta == metadata
-            print("  %s: %s" % (path, "unchanged" if same else "DIFFERS"))
-            failed |= not same
-        else:
-            write_safetensors(path, tensors, metadata)
-            print("  wrote %s (%d tensors, %.0f kB)" % (path, len(tensors), os.path.getsize(path) / 1e3))
+        ok, size = write_or_check(path, tensors, metadata, args.check)
+        failed |= not ok
     return 1 if failed else 0
 
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/support.hpp"
+#include "support/torch_fixture.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/models/builders.hpp"
@@ -37,26 +38,11 @@ std::string fixture_path(const std::string& model) {
   return std::string(ATTRIB_TEST_DATA_DIR) + "/models_" + model + ".safetensors";
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep)) parts.push_back(part);
-  return parts;
-}
-
 /// "2x3x4" -> Shape{2, 3, 4} (or "2,3,4" with sep ',').
 Shape parse_shape(const std::string& s, char sep = 'x') {
   std::vector<Index> dims;
   for (const auto& d : split(s, sep)) dims.push_back(std::stoll(d));
   return Shape::from_range(dims.begin(), dims.end());
-}
-
-const std::string& meta(const std::map<std::string, std::string>& m, const std::string& key) {
-  INFO("metadata key " << key);
-  const auto it = m.find(key);
-  REQUIRE(it != m.end());
-  return it->second;
 }
 
 template <class T>
@@ -79,60 +65,6 @@ SafeTensors<T> load_fixture(const ModelCase& c) {
   CHECK(meta(m, "num_classes") == std::to_string(num_classes));
   CHECK(meta(m, "targets") == "3,7");
   return st;
-}
-
-/// Parameter names of the fixture: every tensor name without a '/' (data/, act/, grad/).
-template <class T>
-std::vector<std::string> fixture_parameters(const SafeTensors<T>& st) {
-  std::vector<std::string> names;
-  for (const auto& n : st.names())
-    if (n.find('/') == std::string::npos) names.push_back(n);
-  return names;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-/// Checks that the network's and the fixture's parameter names agree in both directions, then
-/// assigns every parameter from the fixture.
-template <class T>
-void load_parameters(Network<T>& net, const SafeTensors<T>& st) {
-  std::vector<std::string> ours = parameter_names(net), theirs = fixture_parameters(st);
-  std::sort(ours.begin(), ours.end());
-  std::sort(theirs.begin(), theirs.end());
-  std::vector<std::string> only_ours, only_theirs;
-  std::set_difference(ours.begin(), ours.end(), theirs.begin(), theirs.end(), std::back_inserter(only_ours));
-  std::set_difference(theirs.begin(), theirs.end(), ours.begin(), ours.end(), std::back_inserter(only_theirs));
-  INFO(ours.size() << " parameters in the network, " << theirs.size() << " in the fixture");
-  INFO("only in the network: " << join(only_ours));
-  INFO("only in the fixture: " << join(only_theirs));
-  REQUIRE(only_ours.empty());
-  REQUIRE(only_theirs.empty());
-  REQUIRE(ours.size() == theirs.size());  // no duplicate names either
-  for (const auto& name : theirs) parameter(net, name).assign(st.get(name), name);
-}
-
-/// Node names and kinds of the network equal the torch module's, node by node.
-template <class T>
-void check_nodes(const Network<T>& net, const SafeTensors<T>& st) {
-  const auto names = split(meta(st.metadata(), "nodes"), ',');
-  const auto kinds = split(meta(st.metadata(), "node_kinds"), ',');
-  REQUIRE(names.size() == kinds.size());
-  REQUIRE(net.size() == Index(names.size()));
-  for (Index i = 0; i < net.size(); ++i) {
-    INFO("node " << i);
-    CHECK(net.node(i).name == names[std::size_t(i)]);
-    CHECK(std::string(net.node(i).kind) == kinds[std::size_t(i)]);
-  }
-}
-
-double max_abs(ConstView<double> v) {
-  double m = 0;
-  for (Index i = 0; i < v.size(); ++i) m = std::max(m, std::abs(v[i]));
-  return m;
 }
 
 /// |ours - ref| <= tol (|ref| + max |ref|) element-wise; also reports max |ours - ref| / max |ref|
@@ -170,8 +102,8 @@ void check_against_torch(const ModelCase& c) {
   const double tol = tolerance<T>(st.metadata());
   const SafeTensors<double> ref = SafeTensors<double>::load(fixture_path(c.name));
   Network<T> net = build<T>(c);
-  check_nodes(net, st);
-  load_parameters(net, st);
+  check_fixture_nodes(net, st);
+  load_fixture_parameters(net, st);
 
   const Tensor<T>& x = st.get("data/input");
   REQUIRE(x.shape() == parse_shape(meta(st.metadata(), "input_shape"), ','));
@@ -282,7 +214,7 @@ TEST_CASE("An engine's own buffers bound into a trace of the CIFAR net give expl
           "[models][builders][engine]") {
   auto net = build<float>(cifar_case);
   const auto st = load_fixture<float>(cifar_case);
-  load_parameters(net, st);
+  load_fixture_parameters(net, st);
   const Tensor<float>& x_file = st.get("data/input");
   ExplainOptions<float> opt;
   opt.keep_layers = true;

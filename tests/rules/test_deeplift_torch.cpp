@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/support.hpp"
+#include "support/torch_fixture.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/models/parameters.hpp"
@@ -29,21 +30,6 @@ const std::vector<Index> targets{1, 2};
 
 std::string fixture_path(const std::string& model) {
   return std::string(ATTRIB_TEST_DATA_DIR) + "/deeplift_" + model + ".safetensors";
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep)) parts.push_back(part);
-  return parts;
-}
-
-const std::string& meta(const std::map<std::string, std::string>& m, const std::string& key) {
-  INFO("metadata key " << key);
-  const auto it = m.find(key);
-  REQUIRE(it != m.end());
-  return it->second;
 }
 
 /// conv1 - bn1 - relu1 - pool1 (max 2) - conv2 - relu2 - pool2 (avg 2) - flatten - fc1 - relu3 - fc2.
@@ -111,48 +97,8 @@ std::vector<DeepLift> configurations() {
 /// Names, kinds and inputs node by node; parameter names in both directions; assigns all.
 template <class T>
 void check_and_load(Network<T>& net, const SafeTensors<T>& st) {
-  const auto& m = st.metadata();
-  const auto names = split(meta(m, "nodes"), ','), kinds = split(meta(m, "node_kinds"), ',');
-  const auto inputs = split(meta(m, "node_inputs"), ';');
-  REQUIRE(net.size() == Index(names.size()));
-  REQUIRE(kinds.size() == names.size());
-  REQUIRE(inputs.size() == names.size());
-  for (Index i = 0; i < net.size(); ++i) {
-    const NodeInfo& n = net.node(i);
-    INFO("node " << i << " '" << n.name << "'");
-    CHECK(n.name == names[std::size_t(i)]);
-    CHECK(std::string(n.kind) == kinds[std::size_t(i)]);
-    std::string ins;
-    for (int a = 0; a < n.arity; ++a) ins += (a ? "," : "") + std::to_string(n.inputs[std::size_t(a)]);
-    CHECK(ins == inputs[std::size_t(i)]);
-  }
-  std::vector<std::string> ours = parameter_names(net), theirs;
-  for (const auto& n : st.names())
-    if (n.find('/') == std::string::npos) theirs.push_back(n);
-  std::sort(ours.begin(), ours.end());
-  REQUIRE(ours == theirs);
-  for (const auto& name : theirs) parameter(net, name).assign(st.get(name), name);
-}
-
-double max_abs(ConstView<double> v) {
-  double m = 0;
-  for (Index i = 0; i < v.size(); ++i) m = std::max(m, std::abs(v[i]));
-  return m;
-}
-
-/// max |ours - ref| / max |ref|.
-template <class T>
-double relative_error(ConstView<T> ours, ConstView<double> ref, const std::string& what) {
-  INFO(what << ": shapes " << ours.shape() << " vs " << ref.shape());
-  REQUIRE(ours.shape() == ref.shape());
-  const double scale = max_abs(ref);
-  REQUIRE(scale > 0);
-  double worst = 0;
-  for (Index i = 0; i < ref.size(); ++i) {
-    REQUIRE(std::isfinite(double(ours[i])));
-    worst = std::max(worst, std::abs(double(ours[i]) - ref[i]));
-  }
-  return worst / scale;
+  check_fixture_nodes(net, st);
+  load_fixture_parameters(net, st);
 }
 
 /// Relative to max |reference|. Double: 1e-10 (measured: at most 5.7e-16). Float: the parameters,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/support.hpp"
+#include "support/torch_fixture.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/models/parameters.hpp"
@@ -34,21 +35,6 @@ const std::vector<Index> targets{0, 3, 4};
 
 std::string fixture_path(const std::string& model) {
   return std::string(ATTRIB_TEST_DATA_DIR) + "/rules_" + model + ".safetensors";
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(s);
-  while (std::getline(in, part, sep)) parts.push_back(part);
-  return parts;
-}
-
-const std::string& meta(const std::map<std::string, std::string>& m, const std::string& key) {
-  INFO("metadata key " << key);
-  const auto it = m.find(key);
-  REQUIRE(it != m.end());
-  return it->second;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -153,62 +139,19 @@ SafeTensors<T> load_fixture(const std::string& model) {
 /// Node names, kinds, inputs and layer hyper-parameters equal the fixture's, node by node.
 template <class T>
 void check_architecture(Network<T>& net, const SafeTensors<T>& st) {
+  check_fixture_nodes(net, st);
   const auto& m = st.metadata();
-  const auto names = split(meta(m, "nodes"), ','), kinds = split(meta(m, "node_kinds"), ',');
-  const auto inputs = split(meta(m, "node_inputs"), ';'), specs = split(meta(m, "node_specs"), ';');
-  REQUIRE(net.size() == Index(names.size()));
-  REQUIRE(kinds.size() == names.size());
-  REQUIRE(inputs.size() == names.size());
-  REQUIRE(specs.size() == names.size());
+  const auto specs = split(meta(m, "node_specs"), ';');
+  REQUIRE(specs.size() == std::size_t(net.size()));
   const double bn_eps = std::stod(meta(m, "bn_eps"));
   for (Index i = 0; i < net.size(); ++i) {
-    const NodeInfo& n = net.node(i);
-    const auto k = std::size_t(i);
-    INFO("node " << i << " '" << n.name << "'");
-    CHECK(n.name == names[k]);
-    CHECK(std::string(n.kind) == kinds[k]);
-    std::string ins;
-    for (int a = 0; a < n.arity; ++a) ins += (a ? "," : "") + std::to_string(n.inputs[std::size_t(a)]);
-    CHECK(ins == inputs[k]);
+    INFO("node " << i << " '" << net.node(i).name << "'");
     net.visit(i, [&](const auto& layer) {
-      CHECK(spec_of(layer) == specs[k]);
+      CHECK(spec_of(layer) == specs[std::size_t(i)]);
       using U = std::decay_t<decltype(layer)>;
       if constexpr (std::is_same_v<U, BatchNorm2d<T>>) CHECK(double(layer.eps()) == Approx(bn_eps).epsilon(1e-6));
     });
   }
-}
-
-/// Parameter names of the network and of the fixture agree in both directions; assigns all.
-template <class T>
-void load_parameters(Network<T>& net, const SafeTensors<T>& st) {
-  std::vector<std::string> ours = parameter_names(net), theirs;
-  for (const auto& n : st.names())
-    if (n.find('/') == std::string::npos) theirs.push_back(n);
-  std::sort(ours.begin(), ours.end());
-  INFO("network parameters: " << ours.size() << ", fixture parameters: " << theirs.size());
-  REQUIRE(ours == theirs);
-  for (const auto& name : theirs) parameter(net, name).assign(st.get(name), name);
-}
-
-double max_abs(ConstView<double> v) {
-  double m = 0;
-  for (Index i = 0; i < v.size(); ++i) m = std::max(m, std::abs(v[i]));
-  return m;
-}
-
-/// max |ours - ref| / max |ref| (the reference is PyTorch's float64 value in both precisions).
-template <class T>
-double relative_error(ConstView<T> ours, ConstView<double> ref, const std::string& what) {
-  INFO(what << ": shapes " << ours.shape() << " vs " << ref.shape());
-  REQUIRE(ours.shape() == ref.shape());
-  const double scale = max_abs(ref);
-  REQUIRE(scale > 0);
-  double worst = 0;
-  for (Index i = 0; i < ref.size(); ++i) {
-    REQUIRE(std::isfinite(double(ours[i])));
-    worst = std::max(worst, std::abs(double(ours[i]) - ref[i]));
-  }
-  return worst / scale;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -293,7 +236,7 @@ void check_model(const std::string& model, std::size_t expected_entries) {
   const SafeTensors<double> ref = SafeTensors<double>::load(fixture_path(model));
   Network<T> net = build<T>(model);
   check_architecture(net, st);
-  load_parameters(net, st);
+  load_fixture_parameters(net, st);
   const Tensor<T>& x = st.get("data/input");
 
   // The forward pass: output shapes of every node and the logits.
@@ -372,7 +315,7 @@ TEMPLATE_TEST_CASE("LRP-0 equals Gradient x Input on both nets", "[rules][torch]
     INFO(model);
     const SafeTensors<TestType> st = load_fixture<TestType>(model);
     Network<TestType> net = build<TestType>(model);
-    load_parameters(net, st);
+    load_fixture_parameters(net, st);
     ExplainOptions<TestType> opt;
     opt.keep_layers = true;
     const auto lrp = explain(net, LrpZ{}, st.get("data/input"), Targets(targets), opt);
@@ -395,7 +338,7 @@ TEMPLATE_TEST_CASE("LRP-0 conserves relevance layer by layer on the bias-free VG
   const SafeTensors<T> st = load_fixture<T>("vgg");
   const SafeTensors<double> ref = SafeTensors<double>::load(fixture_path("vgg"));
   Network<T> net = build<T>("vgg");
-  load_parameters(net, st);
+  load_fixture_parameters(net, st);
   for (const auto& name : parameter_names(net)) {
     const bool bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
     const bool mean = name.find("running_mean") != std::string::npos;
