@@ -252,12 +252,19 @@ std::vector<std::pair<std::string, NetMethod>> network_methods() {
   m.emplace_back("Guided BP", rule_method(GuidedBackprop{}));
   m.emplace_back("DeepLIFT Rescale", rule_method(DeepLiftRescale()));
   m.emplace_back("DeepLIFT RevealCancel", rule_method(DeepLiftRevealCancel()));
-  m.emplace_back("DeepSHAP", [](const Network<T>& n, const Tensor<T>& x, Index t, const Context& c) {
-    DeepShapOptions<T> o;
-    o.background = c.background.cview();
-    auto r = deep_shap(n, x.cview(), t, o);
-    return Attribution{r.attribution, r.output_diff[0]};
-  });
+  // The reference code's max-pool rule (gradient of the actual input) breaks summation-to-delta;
+  // the cross-max rule keeps it (only fmnist_small has max-pools).
+  const DeepLift cross_max(DeepLiftNonlinear::rescale, DeepLiftLinear::standard, DeepLiftMaxPool::cross_max);
+  m.emplace_back("DeepLIFT Rescale, cross-max pool", rule_method(cross_max));
+  for (bool exact_pool : {false, true})
+    m.emplace_back(exact_pool ? "DeepSHAP, cross-max pool" : "DeepSHAP",
+                   [exact_pool, cross_max](const Network<T>& n, const Tensor<T>& x, Index t, const Context& c) {
+                     DeepShapOptions<T> o;
+                     o.background = c.background.cview();
+                     if (exact_pool) o.rule = cross_max;
+                     auto r = deep_shap(n, x.cview(), t, o);
+                     return Attribution{r.attribution, r.output_diff[0]};
+                   });
   return m;
 }
 
