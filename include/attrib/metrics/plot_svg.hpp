@@ -201,7 +201,7 @@ inline std::string to_svg(const SvgFigure& fig) {
   const double ml = 70, mr = 20, mt = fig.title.empty() ? 34 : 56;
   const double mb = 50 + std::min(200.0, 4.6 * double(longest_category));
   const double pw = fig.panel_width, ph = fig.panel_height;
-  const double legend_w = fig.legend ? 40 + 6.2 * double(std::min<std::size_t>(longest_name, 60)) : 0;
+  const double legend_w = fig.legend ? 50 + 7.0 * double(std::min<std::size_t>(longest_name, 60)) : 0;
   const double width = double(fig.panels.size()) * (ml + pw + mr) + legend_w;
   const double height = std::max(mt + ph + mb, mt + 18.0 * double(names.size()) + 20);
 
