@@ -428,7 +428,7 @@ TEST_CASE("Dummy input leak on random ReLU networks", "[faithfulness][leak]") {
   }
 }
 
-TEST_CASE("Additive branches: IG, Shapley, GxI, LRP-0, DeepLIFT split f = g + h; alpha1beta0 does not when g > 0 > h",
+TEST_CASE("Additive branches: IG, Shapley, GxI, LRP-0, DeepLIFT split f = g + h, alpha1beta0 does not when g > 0 > h",
           "[faithfulness][leak]") {
   const std::vector<int> part = {0, 0, 1, 1, -1};
   for (BranchJoin join : {BranchJoin::dense, BranchJoin::add}) {
