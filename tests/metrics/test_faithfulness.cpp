@@ -115,6 +115,30 @@ TEMPLATE_TEST_CASE("Polynomial: value and gradient as batched callables", "[fait
   }
 }
 
+TEMPLATE_TEST_CASE("taylor_allocation runs the methods in float and double", "[faithfulness][probe]", float, double) {
+  using T = TestType;
+  const double t = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+  const auto ig_t = [](auto& f, auto& g, ConstView<T> x, ConstView<T> b) {
+    IntegratedGradientsOptions<T> o;
+    o.baseline = b;
+    o.steps = 16;
+    return integrated_gradients(f, g, x, 0, o).attribution;
+  };
+  const auto gxi_t = [](auto& /*f*/, auto& g, ConstView<T> x, ConstView<T> b) {
+    Tensor<T> a = g(x, Targets(0));
+    for (Index i = 0; i < a.size(); ++i) a[i] *= x[i] - b[i];
+    return a;
+  };
+  const auto r_ig = taylor_allocation<T>(ig_t, mixed(), mixed_x);
+  REQUIRE(r_ig.over_under < t * 10);
+  REQUIRE(r_ig.gap < t * 100);
+  const auto r_gxi = taylor_allocation<T>(gxi_t, mixed(), mixed_x);
+  REQUIRE(std::abs(r_gxi.over_under - 22.0 / 19) < t * 10);
+  const auto w = probe_weights<T>(ig_t, {0, 0}, {2, 1}, {2, 3});  // T3: (2/3, 1/3)
+  REQUIRE(std::abs(w[0] - 2.0 / 3) < t);
+  REQUIRE(std::abs(w[1] - 1.0 / 3) < t);
+}
+
 TEST_CASE("Polynomial gradient matches central finite differences", "[faithfulness]") {
   const Polynomial p = mixed();
   const std::vector<double> x = {0.7, -1.3, 2.1, 0.4};

@@ -25,12 +25,11 @@ class FaithfulnessReport {
     std::vector<Row> rows;
   };
 
-  /// Starts (or continues) the table of `model`.
-  Section& section(const std::string& model, const std::string& description = "") {
-    for (auto& s : sections_)
-      if (s.model == model) return s;
-    sections_.push_back({model, description, {}});
-    return sections_.back();
+  /// Starts the table of `model` (tables print in first-use order); a non-empty description
+  /// replaces the previous one.
+  void section(const std::string& model, const std::string& description = "") {
+    Section& s = find_section(model);
+    if (!description.empty()) s.description = description;
   }
   /// Sets criterion = value for (model, method); rows and columns appear in first-use order.
   void set(const std::string& model, const std::string& method, const std::string& criterion, double value) {
@@ -101,8 +100,14 @@ class FaithfulnessReport {
  private:
   std::vector<Section> sections_;
 
+  Section& find_section(const std::string& model) {
+    for (auto& s : sections_)
+      if (s.model == model) return s;
+    sections_.push_back({model, "", {}});
+    return sections_.back();
+  }
   Row& row(const std::string& model, const std::string& method) {
-    Section& s = section(model);
+    Section& s = find_section(model);
     for (auto& r : s.rows)
       if (r.method == method) return r;
     s.rows.push_back({method, {}, {}});
