@@ -1,6 +1,7 @@
 // Integrated Gradients: theory A.7 oracles (T1, T3, T4, T5, T6a), quadrature orders, linear
 // models exact, batching / targets / progress, errors.
 #include "support/support.hpp"
+#include "support/hand_layers.hpp"
 #include "methods/poly.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/methods/integrated_gradients.hpp"
@@ -9,13 +10,6 @@ using namespace attrib;
 using namespace attrib::test;
 
 namespace {
-template <class T>
-Dense<T> dense(std::initializer_list<T> w, Index in, Index out, std::initializer_list<T> b = {}) {
-  Dense<T> d(in, out, b.size() > 0);
-  std::copy(w.begin(), w.end(), d.weight().mutable_view().data());
-  if (b.size()) std::copy(b.begin(), b.end(), d.bias().mutable_view().data());
-  return d;
-}
 template <class T>
 void require_values(const Tensor<T>& a, std::initializer_list<double> v, double tol) {
   REQUIRE(a.size() == Index(v.size()));
@@ -99,7 +93,7 @@ TEMPLATE_TEST_CASE("integrated_gradients: T6a single ReLU neuron on a Network = 
                    double) {
   using T = TestType;
   Network<T> net;
-  net.add(dense<T>({1, 1}, 2, 1, {-1}), "fc");
+  net.add(make_dense<T>({1, 1}, 2, 1, {-1}), "fc");
   net.add(ReLU<T>(), "relu");
   auto x = row<T>({1, 1});
   IntegratedGradientsOptions<T> o;
@@ -120,7 +114,7 @@ TEMPLATE_TEST_CASE("integrated_gradients: T6a single ReLU neuron on a Network = 
 TEST_CASE("integrated_gradients: exact on linear models for every quadrature and any m", "[methods][ig]") {
   // f = 2 x1 - 3 x2 + 0.5 x3 + 7 as a Dense network with a second, non-target output.
   Network<double> net;
-  net.add(dense<double>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
+  net.add(make_dense<double>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
   Tensor<double> x(Shape{2, 3}, {1, 2, -1, 0.5, -4, 3});
   Tensor<double> b(Shape{1, 3}, {0.25, -1, 2});
   for (Quadrature q : {Quadrature::left, Quadrature::right, Quadrature::midpoint, Quadrature::trapezoid,
@@ -172,9 +166,9 @@ TEST_CASE("integrated_gradients: the delta shrinks at the documented order on a 
 
 TEST_CASE("integrated_gradients: batch = per item, per-item targets, batching and progress", "[methods][ig]") {
   Network<double> net;
-  net.add(dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
+  net.add(make_dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
   net.add(ReLU<double>(), "relu");
-  net.add(dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
+  net.add(make_dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
   Tensor<double> x(Shape{3, 4}, {1, 2, -1, 0.5, 0.2, -0.3, 1.5, 2, -1, 1, 1, -2});
   IntegratedGradientsOptions<double> o;
   o.steps = 16;
@@ -220,9 +214,9 @@ TEST_CASE("integrated_gradients: errors", "[methods][ig]") {
 
 TEST_CASE("integrated_gradients: over another rule = that rule's signal integrated along the path", "[methods][ig]") {
   Network<double> net;
-  net.add(dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
+  net.add(make_dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
   net.add(ReLU<double>(), "relu");
-  net.add(dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
+  net.add(make_dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
   Tensor<double> x(Shape{1, 4}, {1, 2, -1, 0.5});
   Tensor<double> b(Shape{1, 4}, {0.5, -1, 0.25, 0});
   IntegratedGradientsOptions<double> o;

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "support/support.hpp"
+#include "support/hand_layers.hpp"
 #include "methods/poly.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/methods/shapley.hpp"
@@ -13,13 +14,6 @@ using namespace attrib;
 using namespace attrib::test;
 
 namespace {
-template <class T>
-Dense<T> dense(std::initializer_list<T> w, Index in, Index out, std::initializer_list<T> b = {}) {
-  Dense<T> d(in, out, b.size() > 0);
-  std::copy(w.begin(), w.end(), d.weight().mutable_view().data());
-  if (b.size()) std::copy(b.begin(), b.end(), d.bias().mutable_view().data());
-  return d;
-}
 void require_values(const std::vector<double>& a, std::initializer_list<double> v, double tol) {
   REQUIRE(a.size() == v.size());
   std::size_t i = 0;
@@ -122,7 +116,7 @@ TEST_CASE("harsanyi_interactions: the A.2 Harsanyi-Taylor example", "[methods][s
 TEST_CASE("shapley_exact: ReLU networks T6a, T11 (AND3), T12 (OR)", "[methods][shapley]") {
   SECTION("T6a relu(x1 + x2 - 1) at (1,1): (1/2, 1/2)") {
     Network<double> net;
-    net.add(dense<double>({1, 1}, 2, 1, {-1}), "fc");
+    net.add(make_dense<double>({1, 1}, 2, 1, {-1}), "fc");
     net.add(ReLU<double>(), "relu");
     auto x = row<double>({1, 1});
     require_values(shapley_exact(net, x, 0).values[0], {0.5, 0.5}, 1e-14);
@@ -130,7 +124,7 @@ TEST_CASE("shapley_exact: ReLU networks T6a, T11 (AND3), T12 (OR)", "[methods][s
   }
   SECTION("T11 relu(x1 + x2 + x3 - 2) at (1,1,1): (1/3,1/3,1/3); H = {123: 1}") {
     Network<double> net;
-    net.add(dense<double>({1, 1, 1}, 3, 1, {-2}), "fc");
+    net.add(make_dense<double>({1, 1, 1}, 3, 1, {-2}), "fc");
     net.add(ReLU<double>(), "relu");
     auto x = row<double>({1, 1, 1});
     require_values(shapley_exact(net, x, 0).values[0], {1.0 / 3, 1.0 / 3, 1.0 / 3}, 1e-14);
@@ -138,9 +132,9 @@ TEST_CASE("shapley_exact: ReLU networks T6a, T11 (AND3), T12 (OR)", "[methods][s
   }
   SECTION("T12 1 - relu(1 - x1 - x2) at (1,1): (1/2, 1/2); H = {1: 1, 2: 1, 12: -1}") {
     Network<double> net;
-    net.add(dense<double>({-1, -1}, 2, 1, {1}), "fc1");
+    net.add(make_dense<double>({-1, -1}, 2, 1, {1}), "fc1");
     net.add(ReLU<double>(), "relu");
-    net.add(dense<double>({-1}, 1, 1, {1}), "fc2");
+    net.add(make_dense<double>({-1}, 1, 1, {1}), "fc2");
     auto x = row<double>({1, 1});
     auto r = shapley_exact(net, x, 0);
     require_values(r.values[0], {0.5, 0.5}, 1e-14);
@@ -275,7 +269,7 @@ TEST_CASE("shapley_sampled: antithetic pairs converge to exact within the report
 
 TEST_CASE("shapley_sampled: exact on additive models (every permutation gives the same marginals)", "[methods][shapley]") {
   Network<double> net;
-  net.add(dense<double>({2, -3, 0.5, 1}, 4, 1, {7}), "fc");
+  net.add(make_dense<double>({2, -3, 0.5, 1}, 4, 1, {7}), "fc");
   auto x = row<double>({1, 2, -1, 4});
   SampledShapleyOptions<double> o;
   o.pairs = 3;

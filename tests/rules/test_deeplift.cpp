@@ -1,5 +1,6 @@
 // DeepLIFT: closed forms (theory A.6b), summation-to-delta, the ablation, edge cases.
 #include "support/support.hpp"
+#include "support/hand_layers.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/models/builders.hpp"
 #include "attrib/rules/deeplift.hpp"
@@ -8,20 +9,13 @@ using namespace attrib;
 using namespace attrib::test;
 
 namespace {
-template <class T>
-Dense<T> dense(std::initializer_list<T> w, Index in, Index out, std::initializer_list<T> b = {}) {
-  Dense<T> d(in, out, b.size() > 0);
-  std::copy(w.begin(), w.end(), d.weight().mutable_view().data());
-  if (b.size()) std::copy(b.begin(), b.end(), d.bias().mutable_view().data());
-  return d;
-}
 /// f = x2 + relu(x1 - x2) = max(x1, x2) for x2 > 0, as a ReLU network.
 template <class T>
 Network<T> max_gadget() {
   Network<T> n;
-  n.add(dense<T>({1, -1, 0, 1}, 2, 2), "h");  // h = (x1 - x2, x2)
+  n.add(make_dense<T>({1, -1, 0, 1}, 2, 2), "h");  // h = (x1 - x2, x2)
   n.add(ReLU<T>(), "relu");
-  n.add(dense<T>({1, 1}, 2, 1), "y");
+  n.add(make_dense<T>({1, 1}, 2, 1), "y");
   return n;
 }
 
@@ -90,7 +84,7 @@ TEMPLATE_TEST_CASE("DeepLIFT on the ReLU max gadget: Rescale (x1, 0), RevealCanc
 
 TEST_CASE("DeepLIFT on one ReLU neuron equals Integrated Gradients: (x1, x2)(s - 1)/s", "[rules][deeplift][golden]") {
   Network<double> net;
-  net.add(dense<double>({1, 1}, 2, 1, {-1}), "z");
+  net.add(make_dense<double>({1, 1}, 2, 1, {-1}), "z");
   net.add(ReLU<double>(), "relu");
   Tensor<double> x(Shape{1, 2}, std::vector<double>{0.8, 1.5});
   const double s = 2.3;
@@ -152,7 +146,7 @@ TEST_CASE("DeepLIFT edge cases: x equal to the reference, units never active, ba
   }
   // A network whose hidden unit is dead for both x and x0 gives zero contributions, finite.
   Network<double> dead;
-  dead.add(dense<double>({1, 1}, 2, 1, {-10}), "z");
+  dead.add(make_dense<double>({1, 1}, 2, 1, {-10}), "z");
   dead.add(ReLU<double>(), "relu");
   Tensor<double> xin(Shape{1, 2}, std::vector<double>{1, 2});
   auto e = explain(dead, DeepLiftRevealCancel(), xin.cview(), 0);
@@ -172,7 +166,7 @@ TEST_CASE("The ablation differs from Rescale exactly by the dropped cross terms"
   // One Dense layer w = [2, -1] on x = (1, 1), reference 0, identity head: Rescale gives
   // (2, -1); the ablation keeps only w+ (for dx > 0: m = w+ m+): (2, 0).
   Network<double> n;
-  n.add(dense<double>({2, -1}, 2, 1), "y");
+  n.add(make_dense<double>({2, -1}, 2, 1), "y");
   Tensor<double> x(Shape{1, 2}, 1.0);
   auto r = explain(n, DeepLiftRescale(), x.cview(), 0).attribution;
   auto a = explain(n, DeepLiftAblation(), x.cview(), 0).attribution;

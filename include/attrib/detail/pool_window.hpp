@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "attrib/core/error.hpp"
+#include "attrib/core/named.hpp"
 #include "attrib/core/shape.hpp"
 #include "attrib/core/tensor.hpp"
 
@@ -189,6 +190,28 @@ void box_pool_backward(ConstView<T> gy, TensorView<T> gx, const Rows& rows, cons
     }
   }
 }
+
+/// What MaxPool2d and AvgPool2d share: the name, both window axes validated from Pool2dOptions
+/// at construction (ParameterError naming the layer kind and the axis) and their accessors.
+class Pool2dWindows : public Named {
+ public:
+  Index kernel_h() const { return h_.kernel; }
+  Index kernel_w() const { return w_.kernel; }
+  Index stride_h() const { return h_.stride; }
+  Index stride_w() const { return w_.stride; }
+  Index pad_h() const { return h_.pad; }
+  Index pad_w() const { return w_.pad; }
+  Index dilation_h() const { return h_.dilation; }
+  Index dilation_w() const { return w_.dilation; }
+  bool ceil_mode() const { return h_.ceil; }
+
+ protected:
+  Pool2dWindows(const char* kind, Index kh, Index kw, const Pool2dOptions& opt)
+      : h_(make_pool_axis(kind, "height", kh, opt.has_stride, opt.stride_h, opt.pad_h, opt.dilation_h, opt.ceil)),
+        w_(make_pool_axis(kind, "width", kw, opt.has_stride, opt.stride_w, opt.pad_w, opt.dilation_w, opt.ceil)) {}
+
+  PoolAxis h_, w_;
+};
 
 }  // namespace detail
 }  // namespace attrib

@@ -15,7 +15,7 @@
 namespace attrib {
 
 template <class T>
-class AvgPool2d : public detail::Named {
+class AvgPool2d : public detail::Pool2dWindows {
  public:
   using Scalar = T;
   static constexpr const char* kind = "AvgPool2d";
@@ -23,12 +23,7 @@ class AvgPool2d : public detail::Named {
   /// Kernel kh x kw; stride, padding, ceil mode and count_include_pad from opt. Throws
   /// ParameterError for a kernel or stride < 1, a padding outside [0, kernel / 2] or a
   /// dilation other than 1 (PyTorch's AvgPool2d has none).
-  AvgPool2d(Index kh, Index kw, Pool2dOptions opt = {})
-      : h_(detail::make_pool_axis(kind, "height", kh, opt.has_stride, opt.stride_h, opt.pad_h,
-                                  opt.dilation_h, opt.ceil)),
-        w_(detail::make_pool_axis(kind, "width", kw, opt.has_stride, opt.stride_w, opt.pad_w,
-                                  opt.dilation_w, opt.ceil)),
-        include_pad_(opt.include_pad) {
+  AvgPool2d(Index kh, Index kw, Pool2dOptions opt = {}) : Pool2dWindows(kind, kh, kw, opt), include_pad_(opt.include_pad) {
     if (opt.dilation_h != 1 || opt.dilation_w != 1)
       raise<ParameterError>("param.304", kind, ": dilation ", opt.dilation_h, "x",
                             opt.dilation_w, ", expected 1x1 (average pooling has no dilation)");
@@ -36,13 +31,6 @@ class AvgPool2d : public detail::Named {
   /// Square kernel k x k.
   explicit AvgPool2d(Index k, Pool2dOptions opt = {}) : AvgPool2d(k, k, opt) {}
 
-  Index kernel_h() const { return h_.kernel; }
-  Index kernel_w() const { return w_.kernel; }
-  Index stride_h() const { return h_.stride; }
-  Index stride_w() const { return w_.stride; }
-  Index pad_h() const { return h_.pad; }
-  Index pad_w() const { return w_.pad; }
-  bool ceil_mode() const { return h_.ceil; }
   bool count_include_pad() const { return include_pad_; }
 
   /// [N, C, H, W] -> [N, C, OH, OW]; throws ShapeError for another rank or an input too small
@@ -98,7 +86,6 @@ class AvgPool2d : public detail::Named {
     return [this, W](Index ox) { return w_.cells(ox, W); };
   }
 
-  detail::PoolAxis h_, w_;
   bool include_pad_;
 };
 

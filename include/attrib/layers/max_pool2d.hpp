@@ -15,7 +15,7 @@
 namespace attrib {
 
 template <class T>
-class MaxPool2d : public detail::Named {
+class MaxPool2d : public detail::Pool2dWindows {
  public:
   using Scalar = T;
   static constexpr const char* kind = "MaxPool2d";
@@ -23,23 +23,9 @@ class MaxPool2d : public detail::Named {
   /// Kernel kh x kw; stride, padding, dilation and ceil mode from opt (count_include_pad is
   /// ignored). Throws ParameterError for a kernel, stride or dilation < 1 or a padding outside
   /// [0, kernel / 2].
-  MaxPool2d(Index kh, Index kw, Pool2dOptions opt = {})
-      : h_(detail::make_pool_axis(kind, "height", kh, opt.has_stride, opt.stride_h, opt.pad_h,
-                                  opt.dilation_h, opt.ceil)),
-        w_(detail::make_pool_axis(kind, "width", kw, opt.has_stride, opt.stride_w, opt.pad_w,
-                                  opt.dilation_w, opt.ceil)) {}
+  MaxPool2d(Index kh, Index kw, Pool2dOptions opt = {}) : Pool2dWindows(kind, kh, kw, opt) {}
   /// Square kernel k x k.
   explicit MaxPool2d(Index k, Pool2dOptions opt = {}) : MaxPool2d(k, k, opt) {}
-
-  Index kernel_h() const { return h_.kernel; }
-  Index kernel_w() const { return w_.kernel; }
-  Index stride_h() const { return h_.stride; }
-  Index stride_w() const { return w_.stride; }
-  Index pad_h() const { return h_.pad; }
-  Index pad_w() const { return w_.pad; }
-  Index dilation_h() const { return h_.dilation; }
-  Index dilation_w() const { return w_.dilation; }
-  bool ceil_mode() const { return h_.ceil; }
 
   /// [N, C, H, W] -> [N, C, OH, OW]; throws ShapeError for another rank or an input too small
   /// for one window.
@@ -106,7 +92,6 @@ class MaxPool2d : public detail::Named {
   // First tap index whose cell start + k * d is not in the left padding.
   static Index first_tap(Index start, Index d) { return start < 0 ? (-start + d - 1) / d : 0; }
 
-  detail::PoolAxis h_, w_;
 };
 
 }  // namespace attrib
