@@ -1,6 +1,7 @@
 // Expected Gradients: closed forms (theory A.4 (5), A.6b) by Monte Carlo within 4 standard
 // errors, completeness w.r.t. the data-set mean, linear exactness, determinism, errors.
 #include "support/support.hpp"
+#include "support/hand_layers.hpp"
 #include "methods/poly.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/methods/expected_gradients.hpp"
@@ -9,13 +10,6 @@ using namespace attrib;
 using namespace attrib::test;
 
 namespace {
-template <class T>
-Dense<T> dense(std::initializer_list<T> w, Index in, Index out, std::initializer_list<T> b = {}) {
-  Dense<T> d(in, out, b.size() > 0);
-  std::copy(w.begin(), w.end(), d.weight().mutable_view().data());
-  if (b.size()) std::copy(b.begin(), b.end(), d.bias().mutable_view().data());
-  return d;
-}
 template <class T>
 void within(const ExpectedGradientsResult<T>& r, const std::vector<double>& exact, double k) {
   for (std::size_t i = 0; i < exact.size(); ++i) {
@@ -66,9 +60,9 @@ TEST_CASE("expected_gradients: T1 over a three-point data set, completeness to t
   REQUIRE(in2 >= 15);  // ~95 % of 20 expected
 }
 
-TEST_CASE("expected_gradients: linear network with one baseline is exact; batch size does not matter", "[methods][eg]") {
+TEST_CASE("expected_gradients: linear network with one baseline is exact, batch size does not matter", "[methods][eg]") {
   Network<double> net;
-  net.add(dense<double>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
+  net.add(make_dense<double>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
   Tensor<double> x(Shape{2, 3}, {1, 2, -1, 0.5, -4, 3});
   Tensor<double> data(Shape{1, 3}, {0.25, -1, 2});
   ExpectedGradientsOptions<double> o;

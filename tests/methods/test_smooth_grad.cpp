@@ -1,6 +1,7 @@
 // SmoothGrad / SmoothGrad^2 / VarGrad: theory A.4 (3) closed forms by Monte Carlo (within 4
 // standard errors, coverage over seeds), linear models exact, over a rule, determinism, errors.
 #include "support/support.hpp"
+#include "support/hand_layers.hpp"
 #include "methods/poly.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/methods/smooth_grad.hpp"
@@ -9,13 +10,6 @@ using namespace attrib;
 using namespace attrib::test;
 
 namespace {
-template <class T>
-Dense<T> dense(std::initializer_list<T> w, Index in, Index out, std::initializer_list<T> b = {}) {
-  Dense<T> d(in, out, b.size() > 0);
-  std::copy(w.begin(), w.end(), d.weight().mutable_view().data());
-  if (b.size()) std::copy(b.begin(), b.end(), d.bias().mutable_view().data());
-  return d;
-}
 /// Every element within k standard errors of the exact value; returns the count within 2 SE.
 template <class T>
 int within(const SmoothGradResult<T>& r, const std::vector<double>& exact, double k) {
@@ -99,7 +93,7 @@ TEMPLATE_TEST_CASE("smooth_grad: linear model is exact (every sample has the sam
                    float, double) {
   using T = TestType;
   Network<T> net;
-  net.add(dense<T>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
+  net.add(make_dense<T>({2, -3, 0.5, 1, 1, 1}, 3, 2, {7, 0}), "fc");
   Tensor<T> x(Shape{2, 3}, {1, 2, -1, 0.5, -4, 3});
   SmoothGradOptions<T> o;
   o.samples = 13;
@@ -119,11 +113,11 @@ TEMPLATE_TEST_CASE("smooth_grad: linear model is exact (every sample has the sam
   REQUIRE(v.attribution.vec().cwiseAbs().maxCoeff() < 1e-6);
 }
 
-TEST_CASE("smooth_grad: over any rule = mean of that rule on the same noisy copies; deterministic", "[methods][smoothgrad]") {
+TEST_CASE("smooth_grad: over any rule = mean of that rule on the same noisy copies, deterministic", "[methods][smoothgrad]") {
   Network<double> net;
-  net.add(dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
+  net.add(make_dense<double>({1, -2, 0.5, 0.3, 1, 1, -1, 0.2, 0.7, -0.4, 2, 1}, 4, 3, {0.1, -0.2, 0.3}), "fc1");
   net.add(ReLU<double>(), "relu");
-  net.add(dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
+  net.add(make_dense<double>({1, 2, -1, 0.5, -1, 1, 2, 1, 0.3}, 3, 3), "fc2");
   Tensor<double> x(Shape{2, 4}, {1, 2, -1, 0.5, 0.2, -0.3, 1.5, 2});
   SmoothGradOptions<double> o;
   o.samples = 9;

@@ -68,7 +68,7 @@ TEST_CASE("CSC converges after one layer through a 1-unit positive bottleneck (a
   CHECK(r.layers[0].median < 0.9);         // the injected signals themselves are random
 }
 
-TEST_CASE("CSC acceptance (rules-spec 9): z+, alpha1beta0 and EB converge on a random ReLU MLP; gradient and LRP-z do not",
+TEST_CASE("CSC acceptance (rules-spec 9): z+, alpha1beta0 and EB converge on a random ReLU MLP, gradient and LRP-z do not",
           "[metrics][csc][acceptance][slow]") {
   const auto net = random_mlp(64, 512, 8, 5);
   auto x = random_tensor<double>(Shape{8, 64}, 6, 0.0, 1.0);  // non-negative input

@@ -258,7 +258,7 @@ TEST_CASE("matrix chain: backward_chain reverses and transposes", "[metrics][mat
   CHECK(matrix_chain(c, true, o).metric[0].size() == 3);
 }
 
-TEST_CASE("singular ratio: pattern matrices A and A (.) W; fc on an even-sized map", "[metrics][singular_ratio]") {
+TEST_CASE("singular ratio: pattern matrices A and A (.) W, fc on an even-sized map", "[metrics][singular_ratio]") {
   Network<double> n;
   Conv2d<double> c(1, 2, 3, 3, Conv2dOptions{}.padding(1));
   for (Index i = 0; i < c.weight().shape().size(); ++i) c.weight().mutable_view()[i] = double(i + 1);

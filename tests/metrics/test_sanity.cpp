@@ -97,7 +97,7 @@ TEMPLATE_TEST_CASE("sanity: top-layer randomisation leaves a top-ignoring rule a
   test::require_close(e1.attribution, e2.attribution, 0, 0, "original network unchanged");
 }
 
-TEST_CASE("sanity: random-logit test: a top-ignoring rule scores 1, Gradient lower; classes != label",
+TEST_CASE("sanity: random-logit test: a top-ignoring rule scores 1, Gradient lower, classes != label",
           "[metrics][sanity]") {
   const auto net = small_cnn<double>(5);
   const auto x = images<double>(8);
@@ -131,7 +131,7 @@ TEST_CASE("sanity: random-logit test: a top-ignoring rule scores 1, Gradient low
   for (double s : zp.scores) CHECK(s == Approx(1).margin(1e-12));
 }
 
-TEST_CASE("sanity: randomize_layers uses the builders' init; errors name the problem", "[metrics][sanity]") {
+TEST_CASE("sanity: randomize_layers uses the builders' init, errors name the problem", "[metrics][sanity]") {
   auto net = small_cnn<double>(3);
   const auto before = net;
   Random rng(4);

@@ -61,7 +61,7 @@ TEST_CASE("ssim: constant maps normalise to zeros (documented) instead of NaN", 
   CHECK(s < 0.9);
 }
 
-TEST_CASE("ssim: percentile is numpy's linear interpolation; normalisation is inverted and clipped",
+TEST_CASE("ssim: percentile is numpy's linear interpolation, normalisation is inverted and clipped",
           "[metrics][ssim]") {
   CHECK(percentile_linear({4, 1, 3, 2}, 50) == Approx(2.5));
   CHECK(percentile_linear({0, 10}, 99.5) == Approx(9.95));

@@ -373,7 +373,7 @@ struct NonStrict : Gradient {
 };
 }  // namespace
 
-TEST_CASE("RectGrad at q = 100 is zero; q = 0 cuts only the minimum-score units", "[rules][rectgrad][invariant]") {
+TEST_CASE("RectGrad at q = 100 is zero, q = 0 cuts only the minimum-score units", "[rules][rectgrad][invariant]") {
   const auto net = mixed_net();
   const auto x = random_tensor<double>(Shape{2, 2, 6, 6}, 88);
   const std::vector<Index> t{1, 3};
