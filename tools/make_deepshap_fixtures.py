@@ -38,11 +38,10 @@ import argparse
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import read_safetensors, write_safetensors  # noqa: E402
+from fixtures import write_or_check  # noqa: E402
 import make_deeplift_fixtures as dl  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,16 +108,8 @@ def main():
     torch.set_num_threads(1)
     print("torch %s" % torch.__version__)
     tensors, meta = make()
-    if args.check:
-        old, old_meta = read_safetensors(args.out)
-        new = {n: t.numpy() for n, t in tensors.items()}
-        same = set(old) == set(new) and all(np.array_equal(old[n], new[n]) for n in new) and old_meta == meta
-        print("%s: %s" % (args.out, "unchanged" if same else "DIFFERS"))
-        return 0 if same else 1
-    write_safetensors(args.out, tensors, meta)
-    print("wrote %s (%d tensors, %.0f kB)" % (args.out, len(tensors), os.path.getsize(args.out) / 1e3))
-    return 0
-
+    ok, _ = write_or_check(args.out, tensors, meta, args.check)
+    return 0 if ok else 1
 
 if __name__ == "__main__":
     sys.exit(main())
