@@ -186,7 +186,7 @@ TEST_CASE("ONNX: a zero Pad is merged into the next Conv, MaxPool of Relu output
   }
 }
 
-TEST_CASE("ONNX: flatten patterns become Flatten; batch-generic", "[onnx]") {
+TEST_CASE("ONNX: flatten patterns become Flatten, batch-generic", "[onnx]") {
   for (const std::vector<std::int64_t>& shape : {std::vector<std::int64_t>{0, -1}, {-1, 48}, {1, 48}}) {
     OnnxBuilder b;
     b.input("x", {0, 3, 4, 4}).output("y").init_ints("s", {2}, shape);
@@ -215,7 +215,7 @@ TEST_CASE("ONNX: flatten patterns become Flatten; batch-generic", "[onnx]") {
   CHECK(y.vec() == x.vec());
 }
 
-TEST_CASE("ONNX: node names (unnamed: op type + index; duplicates made unique)", "[onnx]") {
+TEST_CASE("ONNX: node names (unnamed: op type + index, duplicates made unique)", "[onnx]") {
   OnnxBuilder b;
   b.input("x", {0, 4}).output("y");
   b.node("Relu", {"x"}, {"a"});
