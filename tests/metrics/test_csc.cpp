@@ -31,6 +31,20 @@ double input_median(const CscResult& r) { return r.layers.back().median; }
 
 TEST_CASE("CSC random-vector baseline: 0.5 for 3 channels, 0.6745/sqrt(C) for large C", "[metrics][csc]") {
   CHECK(csc_baseline(3) == Approx(0.5).margin(1e-6));
+  // Closed-form CDFs of t = |cos| (density proportional to (1 - t^2)^((C-3)/2)), solved by bisection:
+  // C = 2: the angle is uniform, median cos(pi/4); C = 4: (t sqrt(1 - t^2) + asin t) / (pi/2);
+  // C = 5: (t - t^3/3) / (2/3).
+  const auto median_of_cdf = [](auto cdf) {
+    double lo = 0, hi = 1;
+    for (int k = 0; k < 60; ++k) (cdf(0.5 * (lo + hi)) < 0.5 ? lo : hi) = 0.5 * (lo + hi);
+    return 0.5 * (lo + hi);
+  };
+  CHECK(csc_baseline(2) == Approx(std::sqrt(0.5)).margin(1e-6));
+  CHECK(csc_baseline(4) == Approx(median_of_cdf([](double t) {
+                             return (t * std::sqrt(1 - t * t) + std::asin(t)) / (2 * std::atan(1.0));
+                           })).margin(1e-6));
+  CHECK(csc_baseline(5) == Approx(median_of_cdf([](double t) { return 1.5 * (t - t * t * t / 3); })).margin(1e-6));
+  CHECK(csc_baseline(1) == Approx(1.0));
   for (Index c : {512, 4096}) CHECK(csc_baseline(c) == Approx(0.6745 / std::sqrt(double(c))).epsilon(0.01));
   // Monte Carlo check (independent of the integration) for C = 10: paper's value 0.228.
   Random rng(3);

@@ -55,27 +55,30 @@ struct CscResult {
 };
 
 /// Median of |cos| between two independent isotropic random vectors in R^C:
-/// cos^2 ~ Beta(1/2, (C-1)/2); computed by numerical integration (0.5 for C = 3, about
-/// 0.6745/sqrt(C) for large C).
+/// cos^2 ~ Beta(1/2, (C-1)/2), i.e. |cos| = sin(theta) with density proportional to
+/// cos(theta)^(C-2) on [0, pi/2] (smooth for every C >= 2, unlike the density in |cos| itself,
+/// which is infinite at 1 for C = 2). Simpson's rule on 4096 steps over the part of [0, pi/2]
+/// that holds the mass (theta <= 12/sqrt(C): the rest is below e^-70), linear interpolation of
+/// the CDF: relative error ~1e-7, 0.15 ms. 1/sqrt(2) for C = 2, 0.5 for C = 3, about
+/// 0.6745/sqrt(C) for large C.
 inline double csc_baseline(Index c) {
   if (c <= 1) return 1.0;
-  // density of t = |cos| on [0, 1] is proportional to (1 - t^2)^((C-3)/2)
-  const int n = 200000;
-  const double e = 0.5 * double(c - 3);
+  const double e = double(c - 2);
+  const double top = std::min(std::acos(0.0), 12.0 / std::sqrt(double(c)));
+  const int n = 4096;
+  const double h = top / n;
   std::vector<double> cdf(static_cast<std::size_t>(n + 1), 0.0);
-  const auto f = [&](double t) { return c == 3 ? 1.0 : std::pow(std::max(0.0, 1 - t * t), e); };
+  const auto f = [&](double th) { return c == 2 ? 1.0 : std::exp(e * std::log(std::cos(th))); };
   double prev = f(0);
   for (int i = 1; i <= n; ++i) {
-    const double t = double(i) / n, cur = f(t), mid = f(t - 0.5 / n);
-    cdf[std::size_t(i)] = cdf[std::size_t(i - 1)] + (prev + 4 * mid + cur) / (6.0 * n);
+    const double cur = f(i * h), mid = f((i - 0.5) * h);
+    cdf[std::size_t(i)] = cdf[std::size_t(i - 1)] + (prev + 4 * mid + cur) * h / 6.0;
     prev = cur;
   }
   const double half = 0.5 * cdf.back();
-  const auto it = std::lower_bound(cdf.begin(), cdf.end(), half);
-  const std::size_t i = std::size_t(it - cdf.begin());
-  if (i == 0) return 0;
+  const std::size_t i = std::size_t(std::lower_bound(cdf.begin(), cdf.end(), half) - cdf.begin());
   const double a = cdf[i - 1], b = cdf[i];
-  return (double(i - 1) + (half - a) / (b - a)) / n;
+  return std::sin((double(i - 1) + (half - a) / (b - a)) * h);
 }
 
 namespace detail {
@@ -180,6 +183,14 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
     if (opt.progress) opt.progress(img + 1, n);
   }
 
+  // One baseline per distinct vector length (a network repeats a few channel counts).
+  std::vector<std::pair<Index, double>> baselines;
+  const auto baseline_of = [&](Index c) {
+    for (const auto& [len, b] : baselines)
+      if (len == c) return b;
+    baselines.emplace_back(c, csc_baseline(c));
+    return baselines.back().second;
+  };
   CscResult r;
   r.rule = rule_name(rule);
   r.injected = layer;
@@ -201,7 +212,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
       L.percentiles[q] = detail::percentile_sorted(a.values, csc_percentiles[q]);
     L.median = L.percentiles[5];
     L.histogram = a.hist;
-    L.baseline = csc_baseline(L.channels);
+    L.baseline = baseline_of(L.channels);
     r.layers.push_back(std::move(L));
   }
   return r;
