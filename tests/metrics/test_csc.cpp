@@ -127,3 +127,59 @@ TEST_CASE("CSC is reproducible, reports every lower layer and writes CSV", "[met
   opt.samples = 1;
   CHECK_THROWS_AS(cosine_similarity_convergence(net, Gradient{}, x.cview(), Index(1), opt), ParameterError);
 }
+
+TEST_CASE("CSC percentiles: selection equals numpy's linear interpolation on the sorted values", "[metrics][csc]") {
+  Random rng(11);
+  for (std::size_t n : {1, 2, 3, 10, 1000, 4097}) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = float(std::floor(rng.uniform() * 50) / 50);  // many ties
+    std::vector<float> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    const auto got = detail::percentiles_linear(v, csc_percentiles);
+    for (std::size_t k = 0; k < csc_percentiles.size(); ++k) {
+      const double pos = csc_percentiles[k] / 100 * double(n - 1);
+      const std::size_t lo = std::size_t(pos), hi = std::min(lo + 1, n - 1);
+      const double want = sorted[lo] + (pos - double(lo)) * (sorted[hi] - sorted[lo]);
+      INFO("n = " << n << ", q = " << csc_percentiles[k]);
+      CHECK(got[k] == Approx(want).margin(1e-7));
+    }
+  }
+  std::vector<float> empty;
+  CHECK(std::isnan(detail::percentiles_linear(empty, csc_percentiles)[5]));
+}
+
+TEST_CASE("CSC histogram bins: half-open intervals, the last one closed, at and around every edge", "[metrics][csc]") {
+  const auto linear = [](double c) {  // the definition, by search
+    for (Index k = 0; k < 13; ++k)
+      if (c < csc_bins[std::size_t(k + 1)]) return k;
+    return Index(12);
+  };
+  std::vector<double> probe{0.0, 1.0, 0.05, 0.95};
+  for (double e : csc_bins)
+    for (double d : {-1e-12, 0.0, 1e-12, std::nextafter(e, 0.0) - e, std::nextafter(e, 2.0) - e})
+      if (e + d >= 0 && e + d <= 1) probe.push_back(e + d);
+  Random rng(4);
+  for (int k = 0; k < 10000; ++k) probe.push_back(rng.uniform());
+  for (double c : probe) {
+    INFO("c = " << c);
+    CHECK(detail::CscAccumulator::bin_of(c) == linear(c));
+  }
+}
+
+TEST_CASE("CSC pairs: |cos| per position across channels equals a direct loop", "[metrics][csc]") {
+  const Tensor<double> maps = random_tensor<double>(Shape{4, 3, 5, 7}, 21);
+  std::vector<double> got, want;
+  detail::csc_pairs(maps, 4, [&](double c) { got.push_back(c); });
+  for (int a = 0; a < 4; ++a)
+    for (int b = a + 1; b < 4; ++b)
+      for (Index p = 0; p < 35; ++p) {
+        double d = 0, na = 0, nb = 0;
+        for (Index k = 0; k < 3; ++k) {
+          const double x = maps[a * 105 + k * 35 + p], y = maps[b * 105 + k * 35 + p];
+          d += x * y, na += x * x, nb += y * y;
+        }
+        want.push_back(std::abs(d) / std::sqrt(na * nb));
+      }
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-12));
+}

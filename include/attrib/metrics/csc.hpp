@@ -82,25 +82,43 @@ inline double csc_baseline(Index c) {
 }
 
 namespace detail {
-/// Pairwise |cos| per row for V maps of one layer; rows = spatial positions.
+/// Pairwise |cos| per row for V maps of one layer; rows = spatial positions, compared across
+/// channels. Norms once per map, dots per pair, both accumulated channel by channel over
+/// contiguous planes; `scratch` (reused across calls) holds (V + 1) x plane doubles.
 template <class T, class Sink>
-void csc_pairs(const Tensor<T>& maps, int v, Sink&& sink) {
+void csc_pairs(const Tensor<T>& maps, int v, Sink&& sink, std::vector<double>& scratch) {
   const Shape s = maps.shape();
   const Index per = s.sample_size();
   const Index c = s.rank() >= 2 ? s[1] : per;
   const Index plane = s.rank() >= 2 ? per / c : 1;
+  scratch.assign(static_cast<std::size_t>((v + 1) * plane), 0.0);
+  double* norm = scratch.data();
+  double* dot = norm + v * plane;
+  const T* m = maps.data();
   for (int a = 0; a < v; ++a)
-    for (int b = a + 1; b < v; ++b)
-      for (Index p = 0; p < plane; ++p) {
-        double dot = 0, na = 0, nb = 0;
-        for (Index k = 0; k < c; ++k) {
-          const double x = maps[a * per + k * plane + p], y = maps[b * per + k * plane + p];
-          dot += x * y;
-          na += x * x;
-          nb += y * y;
-        }
-        if (na > 0 && nb > 0) sink(std::abs(dot) / std::sqrt(na * nb));
+    for (Index k = 0; k < c; ++k) {
+      const T* x = m + a * per + k * plane;
+      double* na = norm + a * plane;
+      for (Index p = 0; p < plane; ++p) na[p] += double(x[p]) * double(x[p]);
+    }
+  for (int a = 0; a < v; ++a)
+    for (int b = a + 1; b < v; ++b) {
+      std::fill(dot, dot + plane, 0.0);
+      for (Index k = 0; k < c; ++k) {
+        const T* x = m + a * per + k * plane;
+        const T* y = m + b * per + k * plane;
+        for (Index p = 0; p < plane; ++p) dot[p] += double(x[p]) * double(y[p]);
       }
+      const double* na = norm + a * plane;
+      const double* nb = norm + b * plane;
+      for (Index p = 0; p < plane; ++p)
+        if (na[p] > 0 && nb[p] > 0) sink(std::abs(dot[p]) / std::sqrt(na[p] * nb[p]));
+    }
+}
+template <class T, class Sink>
+void csc_pairs(const Tensor<T>& maps, int v, Sink&& sink) {
+  std::vector<double> scratch;
+  csc_pairs(maps, v, std::forward<Sink>(sink), scratch);
 }
 
 struct CscAccumulator {
@@ -108,14 +126,18 @@ struct CscAccumulator {
   double sum = 0;
   Index seen = 0;
   std::array<Index, 13> hist{};
+  /// Interval k of csc_bins with bins[k] <= c < bins[k + 1] (the last one includes 1).
+  static Index bin_of(double c) {
+    Index k = c < 0.9 ? std::max(Index(0), Index(c * 10)) : c < .99 ? 9 : c < .999 ? 10 : c < .9999 ? 11 : 12;
+    while (k < 12 && c >= csc_bins[std::size_t(k + 1)]) ++k;  // c * 10 may round across a boundary
+    while (k > 0 && c < csc_bins[std::size_t(k)]) --k;
+    return k;
+  }
   void add(double c, Index cap, Random& rng) {
     c = std::min(c, 1.0);
     sum += c;
     ++seen;
-    Index bin = 12;
-    for (Index k = 0; k < 13; ++k)
-      if (c < csc_bins[std::size_t(k + 1)]) { bin = k; break; }
-    ++hist[std::size_t(bin)];
+    ++hist[std::size_t(bin_of(c))];
     if (Index(values.size()) < cap) values.push_back(float(c));
     else {
       const auto j = rng.below(std::uint64_t(seen));
@@ -124,12 +146,26 @@ struct CscAccumulator {
   }
 };
 
-/// numpy-style linear-interpolation percentile of sorted values.
-inline double percentile_sorted(const std::vector<float>& v, double q) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  const double pos = q / 100.0 * double(v.size() - 1);
-  const std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
-  return double(v[lo]) + (pos - double(lo)) * (double(v[hi]) - double(v[lo]));
+/// numpy-style linear-interpolation percentiles (ascending q) of v without sorting all of it:
+/// one nth_element per percentile, each on the part above the previous one (O(n) each).
+/// Reorders v. NaN for an empty v.
+template <std::size_t K>
+std::array<double, K> percentiles_linear(std::vector<float>& v, const std::array<double, K>& qs) {
+  std::array<double, K> out{};
+  out.fill(std::numeric_limits<double>::quiet_NaN());
+  if (v.empty()) return out;
+  auto first = v.begin();
+  for (std::size_t k = 0; k < K; ++k) {
+    const double pos = qs[k] / 100.0 * double(v.size() - 1);
+    const auto lo = std::size_t(std::floor(pos));
+    const auto at = v.begin() + std::ptrdiff_t(lo);
+    std::nth_element(first, at, v.end());
+    const double a = *at;
+    const double b = lo + 1 < v.size() ? double(*std::min_element(at + 1, v.end())) : a;
+    out[k] = a + (pos - double(lo)) * (b - a);
+    first = at;
+  }
+  return out;
 }
 }  // namespace detail
 
@@ -157,6 +193,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
   for (Index i = layer; i >= 0; --i) ids.push_back(i);
   ids.push_back(-1);
   std::vector<detail::CscAccumulator> acc(ids.size());
+  std::vector<double> scratch;
 
   for (Index img = 0; img < n; ++img) {
     const auto x = images.slice(img, 1);
@@ -178,7 +215,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
     for (std::size_t li = 0; li < ids.size(); ++li) {
       const Index id = ids[li];
       const Tensor<T>& maps = id == layer ? signal : (id < 0 ? e.attribution : e.layers[std::size_t(id)]);
-      detail::csc_pairs(maps, v, [&](double c) { acc[li].add(c, opt.max_values, reservoir); });
+      detail::csc_pairs(maps, v, [&](double c) { acc[li].add(c, opt.max_values, reservoir); }, scratch);
     }
     if (opt.progress) opt.progress(img + 1, n);
   }
@@ -207,9 +244,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
     L.count = a.seen;
     L.subsampled = a.seen > Index(a.values.size());
     L.mean = a.seen ? a.sum / double(a.seen) : std::numeric_limits<double>::quiet_NaN();
-    std::sort(a.values.begin(), a.values.end());
-    for (std::size_t q = 0; q < csc_percentiles.size(); ++q)
-      L.percentiles[q] = detail::percentile_sorted(a.values, csc_percentiles[q]);
+    L.percentiles = detail::percentiles_linear(a.values, csc_percentiles);
     L.median = L.percentiles[5];
     L.histogram = a.hist;
     L.baseline = baseline_of(L.channels);
