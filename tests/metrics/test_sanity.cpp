@@ -164,3 +164,41 @@ TEST_CASE("sanity: randomize_layers uses the builders' init, errors name the pro
   CHECK_THROWS_WITH(cascading_randomization(net, Gradient{}, x.cview(), {0, 1}, {"nope"}),
                     Catch::Contains("nope"));
 }
+
+TEST_CASE("sanity: randomized_copy does not repeat a builder's seed, a rule factory sees every randomised network",
+          "[metrics][sanity]") {
+  // small_cnn(s) draws from Random(s) in layer order, as the builders do; randomized_copy(net, s)
+  // must not reproduce those weights (it would make cascading randomisation a no-op).
+  const auto net = small_cnn<double>(11);
+  const auto copy = randomized_copy(net, 11);
+  const auto top_weights = [](const Network<double>& n) {
+    Eigen::VectorXd w;
+    n.visit(n.find("top"), [&](const auto& l) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(l)>, Dense<double>>) w = l.weight().view().vec();
+    });
+    return w;
+  };
+  CHECK((top_weights(copy) - top_weights(net)).cwiseAbs().maxCoeff() > 1e-3);
+
+  const auto x = images<double>(3);
+  const std::vector<Index> labels{0, 1, 2};
+  const std::vector<std::string> points{"top", "hidden"};
+  SanityOptions o;
+  o.resamples = 100;
+  std::vector<double> top_change;
+  const Eigen::VectorXd original_top = top_weights(net);
+  const auto factory = [&](const Network<double>& n) {
+    top_change.push_back((top_weights(n) - original_top).cwiseAbs().maxCoeff());
+    return Gradient{};
+  };
+  const auto with_factory = cascading_randomization(net, factory, x.cview(), labels, points, o);
+  const auto plain = cascading_randomization(net, Gradient{}, x.cview(), labels, points, o);
+  REQUIRE(top_change.size() == 3);  // the original network, then one per point
+  CHECK(top_change[0] == Approx(0).margin(1e-15));
+  CHECK(top_change[1] > 1e-3);
+  CHECK(top_change[2] > 1e-3);
+  CHECK(with_factory.rule == "Gradient");
+  for (std::size_t k = 0; k < points.size(); ++k)
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      CHECK(with_factory.steps[k].scores[i] == Approx(plain.steps[k].scores[i]).margin(1e-12));
+}

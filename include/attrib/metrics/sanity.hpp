@@ -18,6 +18,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "attrib/core/random.hpp"
@@ -130,11 +131,13 @@ void randomize_layers(Network<T>& net, const std::vector<std::string>& layers, R
   for (Index i : ids) net.visit(i, [&](auto& layer) { detail::reinitialise_layer(layer, rng); });
 }
 
-/// A copy of `net` whose every parameterised layer is re-initialised (seeded).
+/// A copy of `net` whose every parameterised layer is re-initialised (seeded). The seed is
+/// mixed with a constant first, so that randomized_copy(builder(s), s) does not reproduce the
+/// weights a builder drew from the same seed s (the builders use Random(s) directly).
 template <class T>
 Network<T> randomized_copy(const Network<T>& net, std::uint64_t seed) {
   Network<T> r = net;
-  Random rng(seed);
+  Random rng(seed ^ 0x72616e646f6d697aULL);  // "randomiz"
   for (Index i = 0; i < r.size(); ++i) r.visit(i, [&](auto& layer) { detail::reinitialise_layer(layer, rng); });
   return r;
 }
@@ -169,11 +172,25 @@ RandomLogitResult random_logit_test(const Model& model, const Rule& rule, ConstV
   return r;
 }
 
+namespace detail {
+/// A rule, or a factory `rule(const Network<T>&)` for rules built from a model's weights
+/// (PatternAttribution's A (.) W): then a fresh rule for every randomised network.
+template <class T, class RuleOrFactory>
+decltype(auto) rule_for(const RuleOrFactory& r, const Network<T>& net) {
+  if constexpr (std::is_invocable_v<const RuleOrFactory&, const Network<T>&>) return r(net);
+  else return (r);
+}
+}  // namespace detail
+
 /// Cascading parameter randomisation over the points (node names, top -> bottom), cumulative.
-template <class T, class Rule>
-RandomizationResult cascading_randomization(const Network<T>& model, const Rule& rule, ConstView<T> images,
-                                            const std::vector<Index>& labels,
+/// `rule` is a rule, or a factory `rule(const Network<T>&) -> Rule` for rules that capture the
+/// model's weights when built (PatternAttribution): it is called for the original and for every
+/// randomised network, so the rule sees the weights it explains.
+template <class T, class RuleOrFactory>
+RandomizationResult cascading_randomization(const Network<T>& model, const RuleOrFactory& rule_or_factory,
+                                            ConstView<T> images, const std::vector<Index>& labels,
                                             const std::vector<std::string>& points, const SanityOptions& o = {}) {
+  using Rule = std::decay_t<decltype(detail::rule_for(rule_or_factory, model))>;
   detail::check_sanity_inputs(images, labels, "cascading_randomization");
   std::vector<Index> ids;
   for (const auto& p : points) {
@@ -186,8 +203,9 @@ RandomizationResult cascading_randomization(const Network<T>& model, const Rule&
   }
   const Index n = images.shape().batch();
   std::vector<Map2d> original;
+  const Rule original_rule = detail::rule_for(rule_or_factory, model);
   {
-    Explainer<Network<T>, Rule> ex(model, rule);
+    Explainer<Network<T>, Rule> ex(model, original_rule);
     for (Index i = 0; i < n; ++i)
       original.push_back(
           postprocess_heatmaps<T>(ex.explain(images.slice(i, 1), labels[std::size_t(i)]).attribution.cview(),
@@ -196,7 +214,7 @@ RandomizationResult cascading_randomization(const Network<T>& model, const Rule&
   const Network<T> random = randomized_copy(model, o.seed);
   Network<T> cascade = model;
   RandomizationResult r;
-  r.rule = rule_name(rule);
+  r.rule = rule_name(original_rule);
   Index above = model.size();
   const Index total = n * Index(ids.size());
   for (std::size_t k = 0; k < ids.size(); ++k) {
@@ -210,7 +228,7 @@ RandomizationResult cascading_randomization(const Network<T>& model, const Rule&
     RandomizationStep step;
     step.layer = points[k];
     step.node = ids[k];
-    Explainer<Network<T>, Rule> ex(cascade, rule);
+    Explainer<Network<T>, Rule> ex(cascade, detail::rule_for(rule_or_factory, cascade));
     for (Index i = 0; i < n; ++i) {
       const Map2d h = postprocess_heatmaps<T>(
           ex.explain(images.slice(i, 1), labels[std::size_t(i)]).attribution.cview(), o.reduce)[0];
