@@ -135,7 +135,7 @@ TEST_CASE("CSC percentiles: selection equals numpy's linear interpolation on the
     for (auto& x : v) x = float(std::floor(rng.uniform() * 50) / 50);  // many ties
     std::vector<float> sorted = v;
     std::sort(sorted.begin(), sorted.end());
-    const auto got = detail::percentiles_linear(v, csc_percentiles);
+    const auto got = detail::select_percentiles(v, csc_percentiles);
     for (std::size_t k = 0; k < csc_percentiles.size(); ++k) {
       const double pos = csc_percentiles[k] / 100 * double(n - 1);
       const std::size_t lo = std::size_t(pos), hi = std::min(lo + 1, n - 1);
@@ -145,7 +145,7 @@ TEST_CASE("CSC percentiles: selection equals numpy's linear interpolation on the
     }
   }
   std::vector<float> empty;
-  CHECK(std::isnan(detail::percentiles_linear(empty, csc_percentiles)[5]));
+  CHECK(std::isnan(detail::select_percentiles(empty, csc_percentiles)[5]));
 }
 
 TEST_CASE("CSC histogram bins: half-open intervals, the last one closed, at and around every edge", "[metrics][csc]") {

@@ -18,6 +18,7 @@
 
 #include "attrib/core/random.hpp"
 #include "attrib/explain.hpp"
+#include "attrib/metrics/percentile.hpp"
 
 namespace attrib {
 
@@ -146,27 +147,6 @@ struct CscAccumulator {
   }
 };
 
-/// numpy-style linear-interpolation percentiles (ascending q) of v without sorting all of it:
-/// one nth_element per percentile, each on the part above the previous one (O(n) each).
-/// Reorders v. NaN for an empty v.
-template <std::size_t K>
-std::array<double, K> percentiles_linear(std::vector<float>& v, const std::array<double, K>& qs) {
-  std::array<double, K> out{};
-  out.fill(std::numeric_limits<double>::quiet_NaN());
-  if (v.empty()) return out;
-  auto first = v.begin();
-  for (std::size_t k = 0; k < K; ++k) {
-    const double pos = qs[k] / 100.0 * double(v.size() - 1);
-    const auto lo = std::size_t(std::floor(pos));
-    const auto at = v.begin() + std::ptrdiff_t(lo);
-    std::nth_element(first, at, v.end());
-    const double a = *at;
-    const double b = lo + 1 < v.size() ? double(*std::min_element(at + 1, v.end())) : a;
-    out[k] = a + (pos - double(lo)) * (b - a);
-    first = at;
-  }
-  return out;
-}
 }  // namespace detail
 
 /// CSC of `rule` on `model` for the images x ([N, ...]), injecting at node `layer`.
@@ -244,7 +224,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
     L.count = a.seen;
     L.subsampled = a.seen > Index(a.values.size());
     L.mean = a.seen ? a.sum / double(a.seen) : std::numeric_limits<double>::quiet_NaN();
-    L.percentiles = detail::percentiles_linear(a.values, csc_percentiles);
+    L.percentiles = detail::select_percentiles(a.values, csc_percentiles);
     L.median = L.percentiles[5];
     L.histogram = a.hist;
     L.baseline = baseline_of(L.channels);

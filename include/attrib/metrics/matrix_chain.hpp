@@ -20,7 +20,7 @@
 
 #include "attrib/core/error.hpp"
 #include "attrib/core/random.hpp"
-#include "attrib/metrics/ssim.hpp"  // percentile_linear
+#include "attrib/metrics/percentile.hpp"
 
 namespace attrib {
 

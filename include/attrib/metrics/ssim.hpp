@@ -22,6 +22,7 @@
 
 #include "attrib/core/error.hpp"
 #include "attrib/core/tensor.hpp"
+#include "attrib/metrics/percentile.hpp"
 
 namespace attrib {
 
@@ -38,16 +39,6 @@ struct SsimOptions {
   double data_range = 2.0;   ///< skimage 0.16's default for float images
   bool sample_covariance = true;  ///< N - 1 normalisation of the local (co)variances
 };
-
-/// numpy.percentile (default 'linear' interpolation) of the values, q in [0, 100].
-inline double percentile_linear(std::vector<double> v, double q) {
-  if (v.empty()) raise<ArgumentError>("arg.800", "percentile: no values");
-  if (!(q >= 0 && q <= 100)) raise<ParameterError>("param.800", "percentile: q = ", q, ", expected [0, 100]");
-  std::sort(v.begin(), v.end());
-  const double pos = q / 100.0 * double(v.size() - 1);
-  const std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
-}
 
 /// The paper's normalize_sanity: inverted robust min-max, clipped to [0, 1] (p = 99.5; the paper
 /// uses p = 100 for RectGrad). Constant map -> all zeros (documented; the reference gives NaN).
