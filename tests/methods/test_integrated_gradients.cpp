@@ -9,19 +9,6 @@
 using namespace attrib;
 using namespace attrib::test;
 
-namespace {
-template <class T>
-void require_values(const Tensor<T>& a, std::initializer_list<double> v, double tol) {
-  REQUIRE(a.size() == Index(v.size()));
-  Index i = 0;
-  for (double e : v) {
-    INFO("element " << i << ": " << a[i] << " vs " << e);
-    REQUIRE(std::abs(double(a[i]) - e) <= tol * (1 + std::abs(e)));
-    ++i;
-  }
-}
-}  // namespace
-
 TEST_CASE("gauss_legendre: nodes/weights integrate polynomials of degree 2m-1 exactly", "[methods][ig]") {
   for (Index m : {1, 2, 3, 5, 8, 17, 64}) {
     std::vector<double> t, w;

@@ -8,19 +8,6 @@
 using namespace attrib;
 using namespace attrib::test;
 
-namespace {
-template <class T>
-void require_values(const Tensor<T>& a, std::initializer_list<double> v, double tol) {
-  REQUIRE(a.size() == Index(v.size()));
-  Index i = 0;
-  for (double e : v) {
-    INFO("element " << i << ": " << a[i] << " vs " << e);
-    REQUIRE(std::abs(double(a[i]) - e) <= tol * (1 + std::abs(e)));
-    ++i;
-  }
-}
-}  // namespace
-
 TEMPLATE_TEST_CASE("occlusion: theory A.7 oracles", "[methods][occlusion]", float, double) {
   using T = TestType;
   const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-14;

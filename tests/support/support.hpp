@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <random>
 #include <string>
 
@@ -76,6 +77,18 @@ Tensor<T> cast(const Tensor<U>& u) {
   Tensor<T> t(u.shape());
   for (Index i = 0; i < u.size(); ++i) t[i] = static_cast<T>(u[i]);
   return t;
+}
+
+/// Every element of a equals the listed value within tol (1 + |value|), in order.
+template <class T>
+void require_values(const Tensor<T>& a, std::initializer_list<double> v, double tol) {
+  REQUIRE(a.size() == Index(v.size()));
+  Index i = 0;
+  for (double e : v) {
+    INFO("element " << i << ": " << a[i] << " vs " << e);
+    REQUIRE(std::abs(double(a[i]) - e) <= tol * (1 + std::abs(e)));
+    ++i;
+  }
 }
 
 }  // namespace attrib::test

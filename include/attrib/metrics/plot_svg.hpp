@@ -446,6 +446,17 @@ struct SanityPlotOptions {
   double panel_width = 560, panel_height = 320;
 };
 
+namespace detail {
+inline std::string single_panel_svg(SvgPanel p, const SanityPlotOptions& o) {
+  SvgFigure fig;
+  fig.title = o.title;
+  fig.panel_width = o.panel_width;
+  fig.panel_height = o.panel_height;
+  fig.panels = {std::move(p)};
+  return to_svg(fig);
+}
+}  // namespace detail
+
 /// Random-logit test: per rule the median flipped SSIM (true vs random class) with its band.
 inline std::string random_logit_svg(const std::vector<RandomLogitResult>& results, const SanityPlotOptions& o = {}) {
   if (results.empty()) raise<ArgumentError>("arg.853", "random_logit_svg: no results, expected at least one");
@@ -467,12 +478,7 @@ inline std::string random_logit_svg(const std::vector<RandomLogitResult>& result
     s.hi = {r.summary.hi};
     p.series.push_back(std::move(s));
   }
-  SvgFigure fig;
-  fig.title = o.title;
-  fig.panel_width = o.panel_width;
-  fig.panel_height = o.panel_height;
-  fig.panels = {std::move(p)};
-  return to_svg(fig);
+  return detail::single_panel_svg(std::move(p), o);
 }
 
 /// Cascading randomisation: per rule the median SSIM per randomisation point (top -> bottom,
@@ -508,12 +514,7 @@ inline std::string randomization_svg(const std::vector<RandomizationResult>& res
     }
     p.series.push_back(std::move(s));
   }
-  SvgFigure fig;
-  fig.title = o.title;
-  fig.panel_width = o.panel_width;
-  fig.panel_height = o.panel_height;
-  fig.panels = {std::move(p)};
-  return to_svg(fig);
+  return detail::single_panel_svg(std::move(p), o);
 }
 
 }  // namespace attrib
