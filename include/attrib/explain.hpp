@@ -1,5 +1,6 @@
 #pragma once
 // Entry points: Explainer (reusable, allocation-free after warm-up), explain(), explain_from().
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +12,7 @@
 
 #include "attrib/models/engine.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Target classes: one for the whole batch or one per batch item.
 struct Targets {
@@ -254,4 +255,4 @@ Explanation<typename Model::Scalar> explain_from(const Model& model, const Rule&
   return e.explain_from(layer, signal, opt);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

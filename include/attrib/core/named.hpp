@@ -1,9 +1,11 @@
 #pragma once
 // Name carried by every layer for addressing and error messages (no virtual functions).
+#include "attrib/core/config.hpp"
 #include <ostream>
 #include <string>
 
-namespace attrib::detail {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail {
 
 /// "Conv2d 'features.0'" for messages, built only when printed: checks on the hot path pass a
 /// Who around without allocating.
@@ -40,4 +42,5 @@ class Named {
   bool default_name_ = false;
 };
 
-}  // namespace attrib::detail
+}  // namespace detail
+ATTRIB_END_NAMESPACE

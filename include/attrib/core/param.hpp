@@ -1,12 +1,13 @@
 #pragma once
 // Parameter storage of a layer: either owned by the layer or a read-only view of a buffer that
 // belongs to the caller (an inference engine's weights are never copied).
+#include "attrib/core/config.hpp"
 #include <utility>
 #include <vector>
 
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Param {
@@ -63,4 +64,4 @@ class Param {
   Shape shape_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

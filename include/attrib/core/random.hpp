@@ -2,12 +2,13 @@
 // Portable seeded random numbers: identical sequences on every platform and standard library
 // (the std:: distributions are implementation-defined, so we implement our own).
 // Generator: xoshiro256** seeded through splitmix64; normals by Box–Muller.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdint>
 
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 class Random {
  public:
@@ -77,4 +78,4 @@ class Random {
   bool has_spare_ = false;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

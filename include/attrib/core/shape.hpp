@@ -9,7 +9,7 @@
 #include "attrib/core/config.hpp"
 #include "attrib/core/error.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 class Shape {
  public:
@@ -82,4 +82,4 @@ class Shape {
   int rank_ = 0;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

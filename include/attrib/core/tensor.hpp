@@ -3,6 +3,7 @@
 //
 // A view never allocates and never copies: wrapping an engine's buffer with attrib::wrap()
 // keeps its pointer. Engines that hold NHWC data must transpose once into NCHW before use.
+#include "attrib/core/config.hpp"
 #include <Eigen/Core>
 #include <algorithm>
 #include <type_traits>
@@ -10,7 +11,7 @@
 
 #include "attrib/core/shape.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
@@ -168,4 +169,4 @@ void expect_shape(const V& v, const Shape& expected, const W& who, const char* w
                       expected);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

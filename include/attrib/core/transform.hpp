@@ -3,9 +3,10 @@
 // backward_transformed). A modified-backward rule is written once against these and then
 // serves Dense, Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d and Normalize alike.
 // Any callable T -> T works; the named ones below cover the LRP family.
+#include "attrib/core/config.hpp"
 #include <type_traits>
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace transform {
 /// w -> w (no copy is made: the layer uses its own weights directly).
@@ -48,4 +49,4 @@ enum class BiasMode {
 template <class F>
 inline constexpr bool is_identity_transform_v = std::is_same_v<std::decay_t<F>, transform::Identity>;
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -2,13 +2,14 @@
 // Caller-owned scratch memory. Layers and rules take a Workspace& instead of allocating:
 // buffers grow on first use and are reused afterwards, so a warmed-up workspace makes
 // repeated calls allocation-free. One workspace per thread; never shared.
+#include "attrib/core/config.hpp"
 #include <array>
 #include <deque>
 #include <vector>
 
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Named scratch slots; a primitive may use several at once, never the same one twice.
 enum class Slot : int {
@@ -63,4 +64,4 @@ class Workspace {
   std::deque<Tensor<Index>> index_temps_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,11 +4,13 @@
 //
 // Derived supplies `kind`, `channels()` and `compute_effective(T* s, T* b)`, which writes the
 // effective per-channel scale s and shift b (b may be nullptr) after validating its parameters.
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib::detail {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail {
 
 template <class Derived, class T>
 class ChannelAffine : public Named {
@@ -93,4 +95,5 @@ class ChannelAffine : public Named {
   }
 };
 
-}  // namespace attrib::detail
+}  // namespace detail
+ATTRIB_END_NAMESPACE

@@ -20,7 +20,8 @@
 #  define ATTRIB_GEMM_USES_EIGEN_KERNEL 0
 #endif
 
-namespace attrib::detail {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail {
 
 /// Whether an operand is used as stored or transposed.
 enum class Trans { no, yes };
@@ -131,4 +132,5 @@ void gemm(Index m, Index n, Index k, const T* a, Index lda, Trans ta, const T* b
   else run<T, Trans::yes, Trans::yes>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch);
 }
 
-}  // namespace attrib::detail
+}  // namespace detail
+ATTRIB_END_NAMESPACE

@@ -12,7 +12,8 @@
 
 #include "attrib/core/config.hpp"
 
-namespace attrib::detail {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail {
 
 /// Geometry of a convolution on one channel group (bottom/right padding only enter through
 /// the output size).
@@ -106,4 +107,5 @@ void col2im_add(const T* cols, const ConvGeometry& g, Index oy0, Index oy1, T* x
   });
 }
 
-}  // namespace attrib::detail
+}  // namespace detail
+ATTRIB_END_NAMESPACE

@@ -2,6 +2,7 @@
 // Window arithmetic shared by the pooling layers, following PyTorch's conventions exactly:
 // output length, ceil mode, the pad <= kernel / 2 limit, AvgPool's divisor and the adaptive
 // window rule. Pool2dOptions is public (namespace attrib); everything else is detail.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -11,7 +12,7 @@
 #include "attrib/core/shape.hpp"
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Hyper-parameters of MaxPool2d and AvgPool2d, with chainable setters:
 /// `Pool2dOptions{}.stride(2).padding(1).ceil_mode(true)`.
@@ -214,4 +215,4 @@ class Pool2dWindows : public Named {
 };
 
 }  // namespace detail
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,11 +1,13 @@
 #pragma once
 // Materialises transformed weights/biases in a workspace slot (or hands out the original
 // pointer for the identity transform, so the plain forward pass copies nothing).
+#include "attrib/core/config.hpp"
 #include "attrib/core/param.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib::detail {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail {
 
 template <class T, class F>
 const T* transformed(const F& f, const T* src, Index n, Workspace<T>& ws, Slot slot) {
@@ -27,4 +29,5 @@ const T* transformed_bias(const F& f, BiasMode mode, const Param<T>& bias, Works
   return transformed(f, bias.data(), bias.shape().size(), ws, Slot::bias);
 }
 
-}  // namespace attrib::detail
+}  // namespace detail
+ATTRIB_END_NAMESPACE

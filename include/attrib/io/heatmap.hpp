@@ -8,6 +8,7 @@
 //   attrib::Image g = attrib::labelled_grid(cells, rows, cols, row_labels, col_labels);
 //
 // Errors: ShapeError / ArgumentError with ids io.340-io.346 (docs/examples.md).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -17,7 +18,7 @@
 #include "attrib/core/error.hpp"
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 struct Rgb {
   unsigned char r = 0, g = 0, b = 0;
@@ -442,4 +443,4 @@ inline Image labelled_grid(const std::vector<Image>& cells, int rows, int cols, 
   return out;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -13,6 +13,7 @@
 // Every failure is an IoError (io.300-io.312, docs/examples.md) naming the file and, for malformed
 // content, the byte offset in the (decompressed) data. A hostile header cannot make the reader
 // allocate more than the data actually present: the buffer grows as bytes arrive.
+#include "attrib/core/config.hpp"
 #include <zlib.h>
 
 #include <algorithm>
@@ -25,7 +26,7 @@
 #include "attrib/core/error.hpp"
 #include "attrib/core/tensor.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// The raw content of an unsigned-byte IDX file.
 struct IdxArray {
@@ -233,4 +234,4 @@ LabelledImages<T> load_fashion_mnist(const std::string& split, Index max_items =
   return out;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

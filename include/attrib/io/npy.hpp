@@ -10,6 +10,7 @@
 // dtype, memory order, rank (0 becomes [1]; above 4 is refused) and that the data is exactly
 // as long as the shape says. Each failure is an IoError (ids io.100-io.102, io.130-io.139,
 // see docs/io.md) whose message names the file and the byte offset concerned.
+#include "attrib/core/config.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@
 #include "attrib/core/tensor.hpp"
 #include "attrib/io/detail/binary.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail::npy {
 
@@ -243,4 +244,4 @@ void save_npy(const std::string& path, ConstView<T> x) {
   detail::io::write_file(path, out, detail::npy::format);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -9,6 +9,7 @@
 //
 // Supported ops, attributes, the flatten pattern, what is dropped with a notice and the error
 // ids (io.200-io.230, plus io.100/io.101 for unreadable files) are listed in docs/io.md.
+#include "attrib/core/config.hpp"
 #include <onnx/onnx_pb.h>
 
 #include <map>
@@ -22,7 +23,7 @@
 #include "attrib/io/detail/onnx_layers.hpp"
 #include "attrib/io/detail/onnx_shape_ops.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 namespace detail::onnxio {
 
 template <class T>
@@ -253,6 +254,9 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
     if (!convert)
       fail("io.210", w, is_softmax(n) ? "supported only as the last node (it is dropped with a notice)"
                                       : "operator not supported", "; supported: ", supported_ops<T>());
+#if ATTRIB_NO_EXCEPTIONS
+    convert(im, n, w);  // errors go to the handler with the converter's own id
+#else
     try {
       convert(im, n, w);
     } catch (const IoError&) {
@@ -260,6 +264,7 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
     } catch (const Error& e) {
       fail("io.217", w, "rejected by attrib: ", e.what());
     }
+#endif
   }
   const Value* out = im.find(output);
   if (!out) raise<IoError>("io.204", where, ": the output '", output, "' is not computed by any node");
@@ -330,4 +335,4 @@ Tensor<T> load_onnx_tensor(const std::string& path, std::string* name = nullptr)
   return detail::onnxio::to_tensor<T>(c, what);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -19,6 +19,7 @@
 //  symbols. Our implementation is compiled with STBI_ONLY_PNG.
 //
 // Errors: IoError io.320-io.324 naming the file (docs/examples.md).
+#include "attrib/core/config.hpp"
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
@@ -32,7 +33,7 @@
 #include "attrib/core/error.hpp"
 #include "attrib/io/heatmap.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail::png {
 inline void append(void* context, void* data, int size) {
@@ -102,7 +103,7 @@ inline Image read_png(const std::string& path, int desired_channels = 0) {
   return decode_png(bytes, desired_channels, "PNG file '" + path + "'");
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE
 
 #if defined(ATTRIB_IMAGE_IMPLEMENTATION) && !defined(ATTRIB_IMAGE_IMPLEMENTATION_DONE)
 #define ATTRIB_IMAGE_IMPLEMENTATION_DONE

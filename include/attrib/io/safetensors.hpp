@@ -12,6 +12,7 @@
 // 4 is refused), offsets within the buffer, offsets matching dtype x shape, no overlap and no
 // unindexed bytes (the format forbids holes). Each failure is an IoError (ids io.100-io.121,
 // see docs/io.md) whose message names the file and the tensor or byte offset concerned.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -23,7 +24,7 @@
 #include "attrib/io/detail/binary.hpp"
 #include "attrib/io/detail/json_lite.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// What SafeTensors::load does with tensors whose dtype is not F32 or F64
 /// (e.g. PyTorch's int64 BatchNorm "num_batches_tracked").
@@ -159,12 +160,16 @@ inline Header read_header(detail::io::InputFile& file, UnsupportedDtype policy) 
   std::string text(static_cast<std::size_t>(n), '\0');
   file.read(8, text.data(), n, "JSON header");
   json::Value root;
+#if ATTRIB_NO_EXCEPTIONS
+  root = json::parse(text);  // a parse error goes to the error handler (io.112)
+#else
   try {
     root = json::parse(text);
   } catch (const json::ParseError& e) {
     raise<IoError>("io.112", "safetensors file '", path, "': malformed JSON header at byte ", 8 + e.offset,
                    ": ", e.what);
   }
+#endif
   if (!root.is_object())
     raise<IoError>("io.113", "safetensors file '", path, "': header is a JSON ", root.type_name(),
                    ", expected an object (byte 8)");
@@ -331,4 +336,4 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
   detail::io::write_file(path, out, detail::safetensors::format);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

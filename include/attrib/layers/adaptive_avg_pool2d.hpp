@@ -5,6 +5,7 @@
 //
 // A linear layer without bias: every tap of window o has the effective weight 1 / |window o|;
 // the transformed primitives apply f to that tap weight. GlobalAvgPool2d is the OH = OW = 1 case.
+#include "attrib/core/config.hpp"
 #include <string>
 
 #include "attrib/core/named.hpp"
@@ -12,7 +13,7 @@
 #include "attrib/core/workspace.hpp"
 #include "attrib/detail/pool_window.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class AdaptiveAvgPool2d : public detail::Named {
@@ -107,4 +108,4 @@ class GlobalAvgPool2d : public AdaptiveAvgPool2d<T> {
   GlobalAvgPool2d() : AdaptiveAvgPool2d<T>(1, 1, kind) {}
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,10 +1,11 @@
 #pragma once
 // Residual sum y = a + b of two tensors of identical shape (no broadcasting).
 // Gradient: both inputs receive gy unchanged.
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Add : public detail::Named {
@@ -33,4 +34,4 @@ class Add : public detail::Named {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -7,12 +7,13 @@
 // A linear layer without bias: every tap of window o has the effective weight 1 / divisor(o).
 // The transformed primitives apply f to that tap weight (Ones: every tap 1, Square:
 // 1 / divisor^2, Positive: unchanged, Negative: 0).
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
 #include "attrib/detail/pool_window.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class AvgPool2d : public detail::Pool2dWindows {
@@ -89,4 +90,4 @@ class AvgPool2d : public detail::Pool2dWindows {
   bool include_pad_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,12 +4,13 @@
 // on [N, C, H, W]. The map is per channel, so [N, C] (BatchNorm1d-style) and [N, C, L] input are
 // accepted too. It is linear with effective weight s_c = weight_c / sqrt(running_var_c + eps)
 // and effective bias b_c = bias_c - s_c running_mean_c (see effective_affine()).
+#include "attrib/core/config.hpp"
 #include <cmath>
 
 #include "attrib/core/param.hpp"
 #include "attrib/detail/channel_affine.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class BatchNorm2d : public detail::ChannelAffine<BatchNorm2d<T>, T> {
@@ -66,4 +67,4 @@ class BatchNorm2d : public detail::ChannelAffine<BatchNorm2d<T>, T> {
   Param<T> weight_, bias_, running_mean_, running_var_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

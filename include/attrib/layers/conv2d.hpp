@@ -7,6 +7,7 @@
 // convolutions use the input as the column matrix directly. The input gradient is
 // cols = W_g^T gY_g followed by col2im. Scratch (columns, GEMM packing, transformed weights)
 // comes from the Workspace, so repeated calls with a warmed-up workspace never allocate.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 
 #include "attrib/core/named.hpp"
@@ -17,7 +18,7 @@
 #include "attrib/detail/im2col.hpp"
 #include "attrib/detail/transformed.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Hyper-parameters of Conv2d with PyTorch's defaults (stride 1, padding 0, dilation 1,
 /// groups 1, bias on). Setters chain: `Conv2dOptions().stride(2).padding(1).bias(false)`.
@@ -292,4 +293,4 @@ class Conv2d : public detail::Named {
   Param<T> weight_, bias_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,5 +1,6 @@
 #pragma once
 // Fully connected layer y = x W^T + b, x: [N, in], W: [out, in] (PyTorch layout), b: [out].
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/param.hpp"
 #include "attrib/core/transform.hpp"
@@ -7,7 +8,7 @@
 #include "attrib/detail/gemm.hpp"
 #include "attrib/detail/transformed.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Dense : public detail::Named {
@@ -115,4 +116,4 @@ class Dense : public detail::Named {
   Param<T> weight_, bias_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,10 +1,11 @@
 #pragma once
 // [N, d1, ...] -> [N, d1 * ...] (torch.flatten(x, 1)), row-major so the element order is
 // unchanged. The backward pass reshapes the gradient back to the input shape.
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Flatten : public detail::Named {
@@ -32,4 +33,4 @@ class Flatten : public detail::Named {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

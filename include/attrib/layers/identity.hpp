@@ -1,10 +1,11 @@
 #pragma once
 // Identity, and Dropout in inference mode (also the identity: PyTorch scales by 1/(1-p) while
 // training, so eval-mode outputs are the inputs unchanged). Any shape.
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
 /// y = x and gx = gy; Derived supplies `kind` for messages.
@@ -49,4 +50,4 @@ class Dropout : public detail::PassThrough<Dropout<T>, T> {
   double p_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

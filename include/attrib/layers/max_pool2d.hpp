@@ -5,6 +5,7 @@
 // The input gradient is winner-take-all: each window's output gradient goes to the window's
 // argmax, the first maximum in row-major scan order on ties (NaN counts as a maximum, as in
 // PyTorch). argmax() exposes that routing so rules can reuse or replace it.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <limits>
 
@@ -12,7 +13,7 @@
 #include "attrib/core/workspace.hpp"
 #include "attrib/detail/pool_window.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class MaxPool2d : public detail::Pool2dWindows {
@@ -94,4 +95,4 @@ class MaxPool2d : public detail::Pool2dWindows {
 
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

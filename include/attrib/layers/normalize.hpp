@@ -2,13 +2,14 @@
 // Per-channel input preprocessing y = (x - mean_c) / std_c (torchvision's Normalize) on
 // [N, C, H, W] (also [N, C] / [N, C, L]). Linear with effective weight 1/std_c and bias
 // -mean_c/std_c, so the attribution rules treat it like any other linear layer.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <utility>
 #include <vector>
 
 #include "attrib/detail/channel_affine.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Normalize : public detail::ChannelAffine<Normalize<T>, T> {
@@ -47,4 +48,4 @@ class Normalize : public detail::ChannelAffine<Normalize<T>, T> {
   std::vector<T> mean_, std_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,9 +1,10 @@
 #pragma once
 // Rectifier y = max(x, 0), any shape. Gradient 1[x > 0] (0 at x == 0, as PyTorch/TF).
+#include "attrib/core/config.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class ReLU : public detail::Named {
@@ -24,4 +25,4 @@ class ReLU : public detail::Named {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,5 +1,6 @@
 #pragma once
 // Compile-time properties of layer types.
+#include "attrib/core/config.hpp"
 #include <type_traits>
 #include <utility>
 
@@ -7,7 +8,7 @@
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Layers with two inputs (residual Add): output_shape(Shape, Shape).
 template <class L, class = void>
@@ -31,4 +32,4 @@ struct is_linear_layer<
 template <class L>
 inline constexpr bool is_linear_layer_v = is_linear_layer<L>::value;
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

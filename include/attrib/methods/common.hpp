@@ -7,6 +7,7 @@
 //  - adaptors that turn a model (Network, Sequential) into either: model_function(model),
 //    rule_attributor(model, rule) (an Explainer kept across calls: no allocation after warm-up),
 //  - batching options (batch size, progress callback) and small helpers.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -23,7 +24,7 @@
 #include "attrib/models/engine.hpp"
 #include "attrib/rules/gradient.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Progress of a long job: (model rows evaluated so far, total rows).
 using Progress = std::function<void(Index done, Index total)>;
@@ -255,4 +256,4 @@ void path_attributions(G& grad, ConstView<T> x, Index m, const std::vector<Index
 }
 
 }  // namespace detail
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

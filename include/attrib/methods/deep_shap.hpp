@@ -9,6 +9,7 @@
 // the per-row reference of one Explainer<Model, DeepLift> (ExplainOptions::reference with the
 // batch's shape), at most batch_size rows per call; after the first chunk nothing is
 // allocated per background item.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -19,7 +20,7 @@
 #include "attrib/methods/common.hpp"
 #include "attrib/rules/deeplift.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 struct DeepShapOptions : BatchOptions {
@@ -174,4 +175,4 @@ DeepShapResult<typename Model::Scalar> deep_shap(const Model& model, ConstView<t
   return ds(x, targets, opt);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

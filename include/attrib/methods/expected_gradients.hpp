@@ -3,13 +3,14 @@
 // estimated with sampled (baseline, alpha) pairs:
 //   EG_i = E_{b ~ D, alpha ~ U(0, 1)} [ (x_i - b_i) d f_c / d x_i (b + alpha (x - b)) ]
 // Completeness holds in expectation: sum_i EG_i -> f_c(x) - mean_{b in D} f_c(b).
+#include "attrib/core/config.hpp"
 #include <cstdint>
 #include <vector>
 
 #include "attrib/core/random.hpp"
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 struct ExpectedGradientsOptions : BatchOptions {
@@ -108,4 +109,4 @@ ExpectedGradientsResult<typename Model::Scalar> expected_gradients(
   return detail::expected_gradients_impl<T>(&f, g, x, targets, opt);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

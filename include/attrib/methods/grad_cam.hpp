@@ -4,11 +4,12 @@
 //   units   a_{k,p} = alpha_k A_{k,p}
 //   map     L_p = sum_k a_{k,p}, then ReLU (opt.relu, the paper's choice) or not.
 // The gradient at the layer is read from an Explainer<Model, Gradient> with keep_layers.
+#include "attrib/core/config.hpp"
 #include <string_view>
 
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 struct GradCamOptions {
   bool relu = true;  ///< apply the final ReLU to the map
@@ -76,4 +77,4 @@ GradCamResult<typename Model::Scalar> grad_cam(const Model& model, ConstView<typ
   return grad_cam(model, x, targets, model.find(layer), opt);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

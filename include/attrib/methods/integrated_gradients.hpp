@@ -3,12 +3,13 @@
 //   IG_i = (x_i - b_i) * integral_0^1 d f_c / d x_i (b + alpha (x - b)) d alpha,
 // the integral replaced by a quadrature rule with nodes alpha_k and weights w_k on [0, 1].
 // Reports the convergence delta sum_i IG_i - (f_c(x) - f_c(b)) per batch item.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <vector>
 
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Quadrature on [0, 1] for the path integral; m = IntegratedGradientsOptions::steps.
 ///   left / right / midpoint: m gradient evaluations, error O(1/m), O(1/m), O(1/m^2) (smooth f)
@@ -187,4 +188,4 @@ IntegratedGradientsResult<typename Model::Scalar> integrated_gradients(
   return detail::integrated_gradients_impl<T>(&f, g, x, targets, opt);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

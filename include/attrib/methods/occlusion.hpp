@@ -3,11 +3,12 @@
 // a fill value or by the baseline, and score the window s_P = f_c(x) - f_c(x with P occluded).
 // An element's score is the mean of s_P over the windows that cover it (0 if none does).
 // Occlusion-1 is the 1-element window with stride 1 (the default): a_i = f_c(x) - f_c(x_{i := b_i}).
+#include "attrib/core/config.hpp"
 #include <vector>
 
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 struct OcclusionOptions : BatchOptions {
@@ -141,4 +142,4 @@ OcclusionResult<detail::view_scalar_t<X>> occlusion(F&& f_or_model, const X& x_i
   }
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

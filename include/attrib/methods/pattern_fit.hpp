@@ -19,6 +19,7 @@
 // one input); if the node reached is consumed by exactly one ReLU, that ReLU's output is the
 // mask source. Otherwise (several consumers at any step, any other layer, or the model output)
 // the layer's own output (with bias) is thresholded. mask_source() reports the choice.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -35,7 +36,7 @@
 #include "attrib/models/network.hpp"
 #include "attrib/rules/pattern.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Reported to the progress callback after every batch.
 struct PatternProgress {
@@ -389,4 +390,4 @@ Patterns<T> load_patterns(const std::string& path) {
   return p;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -7,13 +7,14 @@
 //  - shapley_sampled(): random permutations with antithetic pairs (each permutation and its
 //    reverse); each pair satisfies efficiency exactly; standard error over pairs.
 // Efficiency: sum_i phi_i = f_c(x) - f_c(b).
+#include "attrib/core/config.hpp"
 #include <cstdint>
 #include <vector>
 
 #include "attrib/core/random.hpp"
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Players over a sample's elements: group[j] in [0, count) is element j's player, -1 = the
 /// element is never masked (always x). Empty: every element is its own player.
@@ -328,4 +329,4 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
   return res;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

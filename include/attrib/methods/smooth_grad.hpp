@@ -6,6 +6,7 @@
 //   VarGrad      = mean_k (a(x + eps_k) - SmoothGrad)^2     (population variance, divisor n)
 // sigma = noise_level * (max - min of the batch item) unless an absolute sigma is given.
 // Noise from attrib::Random (portable): the same seed gives the same result everywhere.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -13,7 +14,7 @@
 #include "attrib/core/random.hpp"
 #include "attrib/methods/common.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 enum class NoiseAggregate { mean, square, variance };
 
@@ -143,4 +144,4 @@ SmoothGradResult<typename Model::Scalar> smooth_grad(const Model& model, ConstVi
   return detail::smooth_grad_impl<typename Model::Scalar>(g, x, targets, opt, "smooth_grad");
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

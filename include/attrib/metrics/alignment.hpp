@@ -9,6 +9,7 @@
 // bias, upstream 1 on every unit): cos ~ 1 / sqrt(1 + pi (d - 1) / m) (theory.md B.3, T1').
 // Non-negative activations (after ReLU) are aligned with any non-negative map to some degree
 // (cos(1, x) = 0.866 for x ~ U[0, 1]^d): judge those values against that reference.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <limits>
 #include <string>
@@ -17,7 +18,7 @@
 #include "attrib/explain.hpp"
 #include "attrib/metrics/sanity.hpp"  // median_of
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// cos between two tensors of the same size (flattened); NaN if either norm is 0.
 template <class T>
@@ -114,4 +115,4 @@ AlignmentResult input_alignment(const Model& model, const Rule& rule, ConstView<
   return r;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

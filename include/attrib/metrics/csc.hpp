@@ -7,6 +7,7 @@
 // one colour vector per pixel). |cos| -> 1 means the explanation no longer depends on what
 // happened above L. Works for every rule, including two-signal rules (DeepLIFT: the random
 // signal goes into both multiplier chains; contributions are read out).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -20,7 +21,7 @@
 #include "attrib/explain.hpp"
 #include "attrib/metrics/percentile.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 struct CscOptions {
   int samples = 5;                 ///< V random signals per image
@@ -326,4 +327,4 @@ inline std::string to_json(const std::vector<CscResult>& results) {
   return s + (results.empty() ? "]\n" : "\n]\n");
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

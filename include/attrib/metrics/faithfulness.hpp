@@ -15,6 +15,7 @@
 // A method for probing is a callable method(f, grad, x, b) -> attribution (Tensor<T> of x's
 // shape or std::vector<double>), with f a Polynomial&, grad a PolynomialGradient&, x and b
 // ConstView<T> of shape [1, n]. Error ids: shape/param/arg .900-.949.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -27,7 +28,7 @@
 #include "attrib/methods/shapley.hpp"
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// One term c * prod_i (x_i - b_i)^degree_i of a Polynomial.
 struct PolyTerm {
@@ -521,4 +522,4 @@ AdditiveModels<T> additive_relu_models(const std::vector<int>& part, const Addit
           detail::additive_network<T>(part, opt, false, true), part};
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

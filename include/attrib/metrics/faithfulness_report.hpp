@@ -2,6 +2,7 @@
 // A methods x criteria table per test model (docs/faithfulness.md), printed as Markdown (one
 // table per model, columns in first-use order, "n/a" for criteria a method has no value for)
 // or as long CSV (model,method,criterion,value).
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -10,7 +11,7 @@
 
 #include "attrib/core/error.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 class FaithfulnessReport {
  public:
@@ -151,4 +152,4 @@ class FaithfulnessReport {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -9,6 +9,7 @@
 // Families: vanilla N, ReLU (N, clipped), stochastic |N| / column sums, positive |N|,
 // non-negative max(0, N), alpha-beta alpha N+ + (alpha - 1) N- (N- <= 0), and fixed ("learned")
 // matrices supplied by the caller. Double precision throughout (a simulation, not a layer).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -22,7 +23,7 @@
 #include "attrib/core/random.hpp"
 #include "attrib/metrics/percentile.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 enum class ChainFamily { vanilla, relu, stochastic, positive, non_negative, alpha_beta };
 
@@ -221,4 +222,4 @@ inline std::vector<ChainSpec> paper_chain_families() {
   return f;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,6 +4,7 @@
 // v[floor(pos)]). Computed by selection (std::nth_element, O(n) per percentile) instead of a
 // full sort: the sanity checks take two percentiles of every heatmap, CSC ten of millions of
 // |cos| values.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -13,7 +14,7 @@
 
 #include "attrib/core/error.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 namespace detail {
 /// Percentiles at ascending levels qs (in [0, 100], unchecked) of v; reorders v. Each
 /// nth_element works on the part above the previous one. NaN for an empty v.
@@ -44,4 +45,4 @@ inline double percentile_linear(std::vector<double> v, double q) {
   return detail::select_percentiles(v, std::array<double, 1>{q})[0];
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

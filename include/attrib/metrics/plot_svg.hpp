@@ -14,6 +14,7 @@
 // be checked by tools.
 //
 // Errors: ArgumentError arg.850-853, ShapeError shape.850-852, ParameterError param.850-852.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -25,7 +26,7 @@
 #include "attrib/metrics/csc.hpp"
 #include "attrib/metrics/sanity.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 enum class SvgScale { linear, log };
 
@@ -517,4 +518,4 @@ inline std::string randomization_svg(const std::vector<RandomizationResult>& res
   return detail::single_panel_svg(std::move(p), o);
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

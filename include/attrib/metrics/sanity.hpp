@@ -13,6 +13,7 @@
 //     partially random model against the original heatmap.
 // Per test / point: the median over images and a bootstrap band (10,000 resamples with
 // replacement, median of each, [0.5, 99.5] percentiles of those medians; seeded).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -27,7 +28,7 @@
 #include "attrib/models/builders.hpp"
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 struct SanityOptions {
   HeatmapReduce reduce = HeatmapReduce::sum;  ///< 'sum' (LRP, DTD, DeepLIFT, ...) or 'abs.max' (gradients)
@@ -241,4 +242,4 @@ RandomizationResult cascading_randomization(const Network<T>& model, const RuleO
   return r;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

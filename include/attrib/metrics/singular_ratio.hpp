@@ -13,6 +13,7 @@
 // those ratios; sigma1/sigma2 of the full product M_2 ... M_L (the notebook skips the first
 // layer). Works on any matrices; pattern_matrices() gives the fitted patterns A or A (.) W in the
 // same orientation (rules-spec section 5's PatternNet / PatternAttribution analysis). Double precision.
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <limits>
 #include <string>
@@ -25,7 +26,7 @@
 #include "attrib/models/network.hpp"
 #include "attrib/rules/pattern.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 enum class KernelView { centre_tap, full };
 
@@ -215,4 +216,4 @@ SingularRatioReport singular_ratio_report(const Network<T>& net, KernelView view
   return singular_ratio_report(kernel_matrices(net, view));
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -13,6 +13,7 @@
 // All arithmetic is in double. Documented deviation: a constant map (hi == lo) normalises to all
 // zeros (the reference code produces 0/0 = NaN); so two constant maps have SSIM 1 and a constant
 // map against a non-constant one has SSIM < 1.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -24,7 +25,7 @@
 #include "attrib/core/tensor.hpp"
 #include "attrib/metrics/percentile.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// A 2-D map in double, row-major (H x W).
 using Map2d = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -163,4 +164,4 @@ std::vector<Map2d> postprocess_heatmaps(ConstView<T> h, HeatmapReduce r) {
   return out;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

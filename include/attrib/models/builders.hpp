@@ -6,6 +6,7 @@
 //   cifar_net() the CIFAR-10 network of "When Explanations Lie" (conv1, relu1, ..., fc6)
 // `width_divisor` divides every channel/hidden width (for small test models); every parameter
 // can be replaced or bound to external buffers by name (attrib/models/parameters.hpp).
+#include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -13,7 +14,7 @@
 #include "attrib/core/random.hpp"
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 struct BuilderOptions {
   Index num_classes = 1000;
@@ -159,4 +160,4 @@ Network<T> cifar_net(BuilderOptions o = {}) {
   return net;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -15,13 +15,14 @@
 // parameter bound to an external buffer (Param::bind) stays bound to the same buffer (no copy).
 // The source network is not modified. Compile-time Sequential models are not supported (the fold
 // changes the layer list, hence the type); build them as a Network to canonize them.
+#include "attrib/core/config.hpp"
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// A batch norm removed by canonize() and the layer it was folded into (both by name).
 struct FoldedBatchNorm {
@@ -132,4 +133,4 @@ Network<T> canonize(const Network<T>& model, std::vector<FoldedBatchNorm>* folde
   return out;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,13 +4,14 @@
 //   forward(model, x, trace, ws)                    fills the trace node by node;
 //   BackwardPass<T, Signal>::run(model, rule, ...)  walks the nodes in reverse, calling the
 //   rule's overload for each node's concrete layer type and summing signals at fan-outs.
+#include "attrib/core/config.hpp"
 #include <vector>
 
 #include "attrib/layers/traits.hpp"
 #include "attrib/models/trace.hpp"
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Runs the model on x (batched), storing every node's output in the trace. x is viewed, not
 /// copied: it must outlive the trace's use.
@@ -178,4 +179,4 @@ class BackwardPass {
   const void* state_ = nullptr;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -14,6 +14,7 @@
 // Inputs are pixel / 255 in [0, 1]; outputs 10 logits (fashion_mnist_classes()).
 //
 // Errors: IoError io.360-io.362 (docs/examples.md) besides the safetensors reader's own.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <array>
 #include <string>
@@ -23,7 +24,7 @@
 #include "attrib/models/builders.hpp"
 #include "attrib/models/parameters.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Class names of Fashion-MNIST, index = label.
 inline const std::array<const char*, 10>& fashion_mnist_classes() {
@@ -172,4 +173,4 @@ FashionSamples<T> load_fmnist_samples(const std::string& path) {
   return s;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -3,6 +3,7 @@
 // layer templates, in execution (topological) order. Builders and file loaders return it;
 // residual blocks appear as their nodes plus an explicit Add node with two inputs, so that
 // every layer (also inside residual blocks) has an index and a name.
+#include "attrib/core/config.hpp"
 #include <initializer_list>
 #include <string>
 #include <variant>
@@ -16,7 +17,7 @@
 #include "attrib/layers/traits.hpp"
 #include "attrib/models/node.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 using AnyLayer = std::variant<Dense<T>, Conv2d<T>, ReLU<T>, MaxPool2d<T>, AvgPool2d<T>,
@@ -102,4 +103,4 @@ class Network {
   std::vector<NodeInfo> nodes_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

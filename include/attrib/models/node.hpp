@@ -1,5 +1,6 @@
 #pragma once
 // Node addressing shared by compile-time and runtime models.
+#include "attrib/core/config.hpp"
 #include <array>
 #include <string>
 #include <string_view>
@@ -7,7 +8,7 @@
 
 #include "attrib/core/error.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// One layer occurrence in a model, in execution order.
 struct NodeInfo {
@@ -38,4 +39,4 @@ inline void check_node_index(const std::vector<NodeInfo>& nodes, Index i) {
 }
 
 }  // namespace detail
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

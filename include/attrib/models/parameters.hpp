@@ -1,13 +1,14 @@
 #pragma once
 // Parameters of a network by PyTorch-style name ("features.0.weight", "layer1.0.bn1.running_var"),
 // for loading weights, binding an engine's buffers and randomising layers.
+#include "attrib/core/config.hpp"
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
 template <class L, class F>
@@ -58,4 +59,4 @@ Param<T>& parameter(Network<T>& net, std::string_view name) {
   return *found;
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,6 +4,7 @@
 // main path, shortcut path, then its Add node), so that every layer, also inside residual
 // blocks, has an index and a name. Layers without a name get PyTorch-style defaults
 // ("3", "3.main.0", "3.shortcut.0", "3.add").
+#include "attrib/core/config.hpp"
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -13,7 +14,7 @@
 #include "attrib/layers/traits.hpp"
 #include "attrib/models/node.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
 template <class B, class = void>
@@ -179,4 +180,4 @@ class Residual {
   Add<Scalar> add_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -2,12 +2,13 @@
 // The forward trace: a view of the model input and of every node's output. Each view points
 // either into storage owned by the trace (filled by attrib::forward) or into an external
 // engine's buffer (bind()), in which case attrib computes only the backward pass.
+#include "attrib/core/config.hpp"
 #include <vector>
 
 #include "attrib/core/tensor.hpp"
 #include "attrib/models/node.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
 class Trace {
@@ -59,4 +60,4 @@ class Trace {
   std::vector<ConstView<T>> out_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -3,6 +3,7 @@
 // which node uses which of them is decided at run time by selectors (position, layer kind,
 // name), so that one composite works on builder models and on networks loaded from files.
 // The first matching selector wins; unmatched nodes use rule 0.
+#include "attrib/core/config.hpp"
 #include <cstring>
 #include <string>
 #include <tuple>
@@ -10,7 +11,7 @@
 
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Which nodes a composite entry applies to.
 struct Select {
@@ -149,4 +150,4 @@ class Composite {
   std::vector<std::string> names_;
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

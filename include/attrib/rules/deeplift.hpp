@@ -21,13 +21,14 @@
 //   Flatten, Identity, Dropout: reshaped.
 // The pseudocount is applied to the denominators only, so dy+ + dy- = dy holds exactly (the
 // reference code also shifts the function arguments, which breaks it by up to 1e-7 per unit).
+#include "attrib/core/config.hpp"
 #include <string>
 #include <vector>
 
 #include "attrib/layers/layers.hpp"
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Positive and negative multipliers.
 template <class T>
@@ -370,4 +371,4 @@ inline DeepLift DeepLiftGenomicsDefault() { return DeepLift(DeepLiftNonlinear::g
 /// Sixt et al.'s ablation: Rescale with only W+ carrying the multipliers in Dense/Conv2d.
 inline DeepLift DeepLiftAblation() { return DeepLift(DeepLiftNonlinear::rescale, DeepLiftLinear::ablation); }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,9 +1,10 @@
 #pragma once
 // Gradient (saliency) and Gradient x Input. Seeded with one-hot x 1 at the target logit.
+#include "attrib/core/config.hpp"
 #include "attrib/layers/traits.hpp"
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// r_in = (d layer / d x)^T r_out for every layer: the plain input gradient d f_c / d x.
 struct Gradient {
@@ -35,4 +36,4 @@ struct GradientTimesInput : Gradient {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

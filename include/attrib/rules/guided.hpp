@@ -13,10 +13,11 @@
 // `DeconvnetLogitSeed`. The seed is a type property, not a runtime field, because the rule
 // mechanism reads it at compile time (`static constexpr Seed seed`, docs/design.md); hence the
 // template parameter. A custom seed tensor (ExplainOptions::seed) overrides either.
+#include "attrib/core/config.hpp"
 #include "attrib/layers/relu.hpp"
 #include "attrib/rules/gradient.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
 template <Seed S>
@@ -67,4 +68,4 @@ using GuidedBackpropLogitSeed = GuidedBackpropT<Seed::relevance>;
 using Deconvnet = DeconvnetT<Seed::gradient>;
 using DeconvnetLogitSeed = DeconvnetT<Seed::relevance>;
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

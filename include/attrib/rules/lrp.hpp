@@ -14,11 +14,12 @@
 //
 // All apply to every linear layer (Dense, Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d,
 // Normalize); other layers behave as LrpCommon says (attrib/rules/lrp_base.hpp).
+#include "attrib/core/config.hpp"
 #include <string>
 
 #include "attrib/rules/lrp_base.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 #define ATTRIB_LRP_LINEAR_OVERLOAD                                                   \
   using LrpCommon::backward;                                                         \
@@ -213,4 +214,4 @@ struct ExcitationBackprop : LrpCommon {
 
 #undef ATTRIB_LRP_LINEAR_OVERLOAD
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -15,11 +15,12 @@
 //   MaxPool2d       winner-take-all (default) or proportional to the inputs in each window
 //   Add (residual)  split in proportion to the two inputs: R_a = a R / stab(a + b)
 //   Flatten, Identity, Dropout   reshaped / copied
+#include "attrib/core/config.hpp"
 #include "attrib/detail/transformed.hpp"
 #include "attrib/layers/layers.hpp"
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 namespace lrp {
 
@@ -192,4 +193,4 @@ struct LrpCommon {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -18,6 +18,7 @@
 // A Dense/Conv2d node reached by the backward pass without a pattern is a RuleError
 // [attrib.rule.600] naming the node; a pattern whose shape is not the layer's weight shape a
 // ShapeError [attrib.shape.600].
+#include "attrib/core/config.hpp"
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,7 +28,7 @@
 #include "attrib/rules/gradient.hpp"
 #include "attrib/rules/rule.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Pattern estimator (iNNvestigate's tools/pattern.py "linear" and "relu" = ReLUPositivePattern).
 enum class PatternKind {
@@ -171,4 +172,4 @@ struct PatternAttribution : Gradient {
   }
 };
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -4,10 +4,12 @@
 // so they work on builder models and on loaded networks alike. Layers not named below use
 // the preset's rule 0 (for the linear ones: BatchNorm2d, AvgPool2d, AdaptiveAvgPool2d,
 // Normalize) — run canonize() first to fold BatchNorm into its convolution, as Zennit does.
+#include "attrib/core/config.hpp"
 #include "attrib/rules/composite.hpp"
 #include "attrib/rules/lrp.hpp"
 
-namespace attrib::presets {
+ATTRIB_BEGIN_NAMESPACE
+namespace presets {
 
 inline Select convs() { return Select::kind({"Conv2d"}); }
 inline Select denses() { return Select::kind({"Dense"}); }
@@ -61,4 +63,5 @@ inline auto deep_taylor(Tensor<double> low, Tensor<double> high) {
   return Composite(LrpZPlus(), LrpZBox(std::move(low), std::move(high))).map(first_linear(), 1);
 }
 
-}  // namespace attrib::presets
+}  // namespace presets
+ATTRIB_END_NAMESPACE

@@ -26,6 +26,7 @@
 // which W does not use either.
 //
 // Scratch: the scores of one batch item live in Workspace::temp(40); no allocation after warm-up.
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 
@@ -33,7 +34,7 @@
 #include "attrib/rules/gradient.hpp"
 #include "attrib/rules/guided.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// How a percentile falls between two order statistics v_(0) <= ... <= v_(n-1).
 enum class PercentileInterpolation {
@@ -178,4 +179,4 @@ using RectGradLogitSeed = RectGradT<Seed::relevance>;
 using RectGradConstant = RectGradConstantT<Seed::gradient>;
 using RectGradConstantLogitSeed = RectGradConstantT<Seed::relevance>;
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

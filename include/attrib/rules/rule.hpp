@@ -14,6 +14,7 @@
 // for rules whose signal is not a single tensor (DeepLIFT's multiplier pair) or whose
 // attribution is not the signal itself (Gradient x Input); needs_reference for rules that need
 // the forward trace of a reference input; resolved_for(model) for composites.
+#include "attrib/core/config.hpp"
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -23,7 +24,7 @@
 #include "attrib/models/node.hpp"
 #include "attrib/models/trace.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// How a target class seeds the backward pass at the model output (docs/design.md).
 enum class Seed {
@@ -181,4 +182,4 @@ void readout(const R& rule, const rule_signal_t<R, T>& s, ConstView<T> activatio
   }
 }
 
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

@@ -1,6 +1,7 @@
 #pragma once
 // File access and little-endian float coding shared by the safetensors and npy readers.
 // Every failure is an IoError whose message names the file (and the byte offset if any).
+#include "attrib/core/config.hpp"
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -12,7 +13,8 @@
 
 #include "attrib/core/error.hpp"
 
-namespace attrib::detail::io {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::io {
 
 template <class T>
 inline constexpr bool is_io_scalar_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
@@ -117,4 +119,5 @@ inline void write_file(const std::string& path, const std::vector<unsigned char>
   if (!out) raise<IoError>("io.102", format, " file '", path, "': writing ", bytes.size(), " bytes failed");
 }
 
-}  // namespace attrib::detail::io
+}  // namespace detail::io
+ATTRIB_END_NAMESPACE

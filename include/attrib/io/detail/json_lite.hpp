@@ -5,6 +5,8 @@
 // parse() keeps the byte offset of every value so that callers can say *where* a header is
 // wrong. It rejects duplicate object keys, nesting deeper than max_depth, control characters
 // in strings, lone surrogates and anything but whitespace after the top-level value.
+#include "attrib/core/config.hpp"
+#include "attrib/core/error.hpp"
 #include <cstdint>
 #include <cstdio>
 #include <locale>
@@ -12,7 +14,8 @@
 #include <string>
 #include <vector>
 
-namespace attrib::detail::json {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::json {
 
 /// Thrown by parse(): `offset` is the byte offset of the problem within the parsed text.
 struct ParseError {
@@ -87,8 +90,15 @@ class Parser {
   const char* s_;
   std::size_t n_, pos_ = 0;
 
-  [[noreturn]] void fail(const std::string& what) const { throw ParseError{pos_, what}; }
-  [[noreturn]] void fail_at(std::size_t at, const std::string& what) const { throw ParseError{at, what}; }
+  [[noreturn]] void fail(const std::string& what) const { fail_at(pos_, what); }
+  [[noreturn]] void fail_at(std::size_t at, const std::string& what) const {
+#if ATTRIB_NO_EXCEPTIONS
+    detail::handle_error("attrib.io.112", "IoError",
+                         detail::cat("[attrib.io.112] malformed JSON at byte ", at, ": ", what));
+#else
+    throw ParseError{at, what};
+#endif
+  }
 
   bool at_end() const { return pos_ >= n_; }
   char peek() const { return at_end() ? '\0' : s_[pos_]; }
@@ -310,4 +320,5 @@ inline std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-}  // namespace attrib::detail::json
+}  // namespace detail::json
+ATTRIB_END_NAMESPACE

@@ -2,6 +2,7 @@
 // ONNX ops evaluated on constants only (shape arithmetic such as the subgraph torch 1.13 emits
 // to compute F.pad's pads): ConstantOfShape, Add/Sub/Mul/Div of two constants (numpy
 // broadcasting) and Slice. Part of attrib::onnx (needs libonnx).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
@@ -10,7 +11,8 @@
 
 #include "attrib/io/detail/onnx_shape_ops.hpp"
 
-namespace attrib::detail::onnxio {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::onnxio {
 
 template <class T>
 void convert_constant_of_shape(Importer<T>& im, const Node& n, const Where& w) {
@@ -143,4 +145,5 @@ void convert_slice(Importer<T>& im, const Node& n, const Where& w) {
   im.define(n, 0, Value::constant(std::move(o)));
 }
 
-}  // namespace attrib::detail::onnxio
+}  // namespace detail::onnxio
+ATTRIB_END_NAMESPACE

@@ -3,6 +3,7 @@
 // node attributes with validation, and the layers built so far. The op converters
 // (onnx_layers.hpp, onnx_shape_ops.hpp) read values through Importer and append layers;
 // attrib/io/onnx.hpp drives the graph walk. Part of attrib::onnx (needs libonnx).
+#include "attrib/core/config.hpp"
 #include <onnx/onnx_pb.h>
 
 #include <array>
@@ -18,7 +19,7 @@
 #include "attrib/io/detail/onnx_tensor.hpp"
 #include "attrib/models/network.hpp"
 
-namespace attrib {
+ATTRIB_BEGIN_NAMESPACE
 
 /// Options of import_onnx / load_onnx.
 template <class T>
@@ -265,4 +266,4 @@ Tensor<T> weights(const Constant& c, const Where& w, const char* what) {
 }
 
 }  // namespace detail::onnxio
-}  // namespace attrib
+ATTRIB_END_NAMESPACE

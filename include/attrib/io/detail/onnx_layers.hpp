@@ -2,6 +2,7 @@
 // ONNX op converters that create layers: Conv, MaxPool, AveragePool, GlobalAveragePool, Pad
 // (merged into the next Conv/pool), Gemm, MatMul, BatchNormalization, Relu, Add (residual or
 // folded bias), Identity, Dropout. Part of attrib::onnx (needs libonnx).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -9,7 +10,8 @@
 
 #include "attrib/io/detail/onnx_fold.hpp"
 
-namespace attrib::detail::onnxio {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::onnxio {
 
 /// Sliding-window geometry after auto_pad and any merged Pad: kernel, stride, dilation and
 /// zero-padding (top, left, bottom, right), plus the ceil mode that reproduces ONNX's size.
@@ -396,4 +398,5 @@ void convert_dropout(Importer<T>& im, const Node& n, const Where& w) {
   im.define(n, 0, std::move(y));
 }
 
-}  // namespace attrib::detail::onnxio
+}  // namespace detail::onnxio
+ATTRIB_END_NAMESPACE

@@ -4,6 +4,7 @@
 // Reshape / Flatten / Transpose / Cast that attrib can express: flattening to [N, C*H*W]
 // (torch's Shape-Gather-Unsqueeze-Concat-Reshape pattern for x.view(x.size(0), -1)) and the
 // identity. Part of attrib::onnx (needs libonnx).
+#include "attrib/core/config.hpp"
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -11,7 +12,8 @@
 
 #include "attrib/io/detail/onnx_graph.hpp"
 
-namespace attrib::detail::onnxio {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::onnxio {
 
 /// Product of the non-negative d[from, to) (to clamped to d's size), saturated at 2^62.
 inline std::int64_t product(const std::vector<std::int64_t>& d, std::size_t from = 0, std::size_t to = SIZE_MAX) {
@@ -291,4 +293,5 @@ void convert_reshape(Importer<T>& im, const Node& n, const Where& w) {
   flatten_activation(im, n, w, act, flat && !same);
 }
 
-}  // namespace attrib::detail::onnxio
+}  // namespace detail::onnxio
+ATTRIB_END_NAMESPACE

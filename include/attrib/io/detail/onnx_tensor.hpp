@@ -2,6 +2,7 @@
 // ONNX TensorProto decoding for the importer: constants held in double (floating types) or
 // int64 (integer and bool types) with any rank, as ONNX's shape arithmetic needs, and their
 // conversion to attrib tensors (rank 1-4) for weights. Part of attrib::onnx (needs libonnx).
+#include "attrib/core/config.hpp"
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
@@ -13,7 +14,8 @@
 #include "attrib/core/error.hpp"
 #include "attrib/core/tensor.hpp"
 
-namespace attrib::detail::onnxio {
+ATTRIB_BEGIN_NAMESPACE
+namespace detail::onnxio {
 
 /// A compile-time value of the graph: an initializer, a Constant node's tensor, a weight
 /// supplied by the caller, or (integer) a shape computed from the input's shape. `batch`
@@ -205,4 +207,5 @@ inline Constant permute(const Constant& c, std::vector<std::int64_t> perm, const
   return out;
 }
 
-}  // namespace attrib::detail::onnxio
+}  // namespace detail::onnxio
+ATTRIB_END_NAMESPACE
