@@ -29,5 +29,10 @@ for ident in sorted(rows, key=key):
     kind, header, gist = rows[ident]
     gist = gist.replace("|", "\\|")
     lines.append(f"| `attrib.{ident}` | {kind} | {header} | {gist} |")
-(root / "docs" / "errors.md").write_text("\n".join(lines) + "\n")
+# Everything after the marker is hand-written (handler, policies, the misuse suite) and kept.
+marker = "<!-- hand-written below; tools/list_errors.py keeps everything after this line -->"
+doc = root / "docs" / "errors.md"
+old = doc.read_text() if doc.exists() else ""
+tail = old[old.index(marker):] if marker in old else marker + "\n"
+doc.write_text("\n".join(lines) + "\n\n" + tail)
 print(f"{len(rows)} ids")
