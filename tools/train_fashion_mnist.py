@@ -108,6 +108,84 @@ class FmnistVgg(nn.Module):
         return self.classifier(self.flatten(self.features(x)))
 
 
+class SqueezeExcite(nn.Module):
+    """MobileNetV3's squeeze-and-excitation: global average pool, 1x1 conv, ReLU, 1x1 conv,
+    HardSigmoid gate, channel-wise product with the input."""
+
+    def __init__(self, channels, squeeze):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+        self.gate = nn.Hardsigmoid()
+
+    def forward(self, x):
+        return x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))
+
+
+def conv_bn_act(cin, cout, k, stride=1, groups=1, act=nn.Hardswish):
+    """Conv (no bias, 'same' padding) - BatchNorm - activation (none if act is None)."""
+    layers = [("conv", nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False)),
+              ("bn", nn.BatchNorm2d(cout))]
+    if act is not None:
+        layers.append(("act", act()))
+    return nn.Sequential(OrderedDict(layers))
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV3 block: 1x1 expansion (if wider), depthwise kxk, optional SE, linear 1x1
+    projection; identity shortcut when stride 1 and cin == cout."""
+
+    def __init__(self, cin, expanded, cout, k, stride, se, act):
+        super().__init__()
+        layers = []
+        if expanded != cin:
+            layers.append(("expand", conv_bn_act(cin, expanded, 1, act=act)))
+        layers.append(("depthwise", conv_bn_act(expanded, expanded, k, stride, expanded, act)))
+        if se:
+            layers.append(("se", SqueezeExcite(expanded, max(8, expanded // 4))))
+        layers.append(("project", conv_bn_act(expanded, cout, 1, act=None)))
+        self.body = nn.Sequential(OrderedDict(layers))
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.body(x)
+        return x + y if self.residual else y
+
+
+# cin, expanded, cout, kernel, stride, SE, activation (MobileNetV3-small's first blocks, narrower)
+MOBILE_SETTING = [
+    (16, 16, 16, 3, 2, True, nn.ReLU),
+    (16, 64, 24, 3, 2, False, nn.ReLU),
+    (24, 72, 24, 3, 1, False, nn.ReLU),
+    (24, 96, 40, 5, 2, True, nn.Hardswish),
+    (40, 120, 40, 5, 1, True, nn.Hardswish),
+    (40, 120, 48, 5, 1, True, nn.Hardswish),
+]
+
+
+class FmnistMobile(nn.Module):
+    """MobileNetV3-style: stem 3x3 conv-BN-hardswish, six inverted-residual blocks (depthwise
+    convs, SE with HardSigmoid gates, ReLU / hard-swish), 1x1 head conv, global average pool,
+    Linear-hardswish-Dropout-Linear; [N, 1, H, W] -> 10 logits for any H, W >= 8 (trained at 28).
+    ``softmax`` (off in training) appends a Softmax for the ONNX export."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn_act(1, 16, 3)
+        self.blocks = nn.Sequential(*[InvertedResidual(*s) for s in MOBILE_SETTING])
+        self.head = conv_bn_act(48, 192, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(nn.Linear(192, 128), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(128, 10))
+        self.softmax = False
+
+    def forward(self, x):
+        y = self.classifier(self.flatten(self.pool(self.head(self.blocks(self.stem(x))))))
+        return F.softmax(y, dim=1) if self.softmax else y
+
+
 def pad32(x):
     return F.pad(x, (2, 2, 2, 2))
 
@@ -116,6 +194,7 @@ def pad32(x):
 MODELS = {
     "fmnist_small": (fmnist_small, lambda x: x, 28, 6, 2e-3),
     "fmnist_vgg": (FmnistVgg, pad32, 32, 4, 2e-3),
+    "fmnist_mobile": (FmnistMobile, lambda x: x, 28, 5, 3e-3),
 }
 
 
@@ -193,11 +272,15 @@ def train(name, data_dir, epochs=None, out_dir=None, limit=None):
 def export_onnx(model, name, size, path):
     model.eval()
     dummy = torch.zeros(1, 1, size, size)
+    output, axes = "logits", {"input": {0: "N"}}
+    if isinstance(model, FmnistMobile):  # deployed-model form: trailing Softmax, any H and W
+        model.softmax, output, axes = True, "probabilities", {"input": {0: "N", 2: "H", 3: "W"}}
+    axes[output] = {0: "N"}
     # PRESERVE keeps BatchNormalization nodes (EVAL would fold them into the convolutions and
     # rename the weights); the model is in eval mode, so they are inference BatchNorms.
-    torch.onnx.export(model, dummy, path, opset_version=13, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
-                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+    torch.onnx.export(model, dummy, path, opset_version=13, input_names=["input"], output_names=[output],
+                      dynamic_axes=axes, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+    model.softmax = False
 
 
 def load_model(name, out_dir):
@@ -224,7 +307,7 @@ def write_samples(data_dir, out_dir):
         "content": "first test image of each class (t10k), classes 0-9 in order; images in [0, 1]",
         "classes": ", ".join(CLASSES),
     }
-    for name in MODELS:
+    for name in ("fmnist_small", "fmnist_vgg"):  # fmnist_mobile: tools/make_zoo_fixtures.py (float64)
         if not os.path.exists(os.path.join(out_dir, name + ".safetensors")):
             print("samples: %s not trained yet, no reference outputs for it" % name)
             continue
@@ -241,7 +324,7 @@ def write_samples(data_dir, out_dir):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["small", "vgg", "all", "samples"])
+    p.add_argument("what", choices=["small", "vgg", "mobile", "all", "samples"])
     p.add_argument("--data", default=DATA, help="directory with the Fashion-MNIST .gz files")
     p.add_argument("--epochs", type=int, default=None, help="override the default epoch count")
     p.add_argument("--threads", type=int, default=2)
@@ -253,7 +336,10 @@ def main():
         train("fmnist_small", args.data, args.epochs, args.out, args.limit)
     if args.what in ("vgg", "all"):
         train("fmnist_vgg", args.data, args.epochs, args.out, args.limit)
-    write_samples(args.data, args.out)
+    if args.what in ("mobile", "all"):
+        train("fmnist_mobile", args.data, args.epochs, args.out, args.limit)
+    if args.what != "mobile":
+        write_samples(args.data, args.out)
 
 
 if __name__ == "__main__":
