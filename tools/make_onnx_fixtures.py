@@ -116,7 +116,7 @@ def randomise(model, gen):
             fan_in = p[0].numel() if p.dim() > 1 else 4
             p.copy_((torch.randn(p.shape, generator=gen, dtype=torch.float64) / fan_in ** 0.5).float())
         for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):  # BatchNorm1d/2d/3d
                 c = m.num_features
                 m.weight.copy_((0.5 + torch.rand(c, generator=gen, dtype=torch.float64)).float()
                                * torch.where(torch.rand(c, generator=gen) < 0.2, -1.0, 1.0))

@@ -1,0 +1,501 @@
+#!/usr/bin/python3
+"""Regenerates tests/onnx/data/zoo/: reduced torchvision CNN families exported to ONNX, with float64
+references (logits, input gradient, Zennit LRP composites, Captum DeepLift), for issue #14.
+
+    /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR          # rewrite the files
+    /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR --check  # exit 1 if different
+
+Needs Debian's python3-torch (1.13), python3-torchvision (0.14), python3-onnx (op counts of the
+manifest) and python3-matplotlib (Captum imports it), plus two pure-Python sources that are not
+Debian packages and are never committed: Zennit 0.5.1 (git tag 0.5.1 of chr5tphr/zennit; pass its
+src/ directory) and Captum 0.7.0 (git tag v0.7.0 of pytorch/captum; pass the directory holding the
+captum/ package). One thread, fixed seeds.
+
+Every family is torchvision's own model class and forward(), built with torchvision's constructor
+arguments where they exist (width_mult, block_config, growth_rate, stages_out_channels, setting
+lists, BlockParams) and otherwise with its modules replaced by narrower ones built from
+torchvision's own building blocks (BasicBlock, Fire, Inception, make_layers), keeping the depth
+and the op pattern of the full model (docs/zoo.md lists the configurations). Parameters are drawn
+from a seeded generator as float32 values, BatchNorm with non-trivial statistics
+(make_onnx_fixtures.randomise). Each model is exported twice, in float32:
+
+  <family>.onnx           torch.onnx.export(model.eval(), x, path, opset_version=13)   (as users do:
+                          BatchNorm folded into the convolutions, torch's own tensor names, static
+                          batch 1)
+  <family>_preserve.onnx  the same with do_constant_folding=False and TrainingMode.PRESERVE
+                          (BatchNormalization nodes kept, shape arithmetic left in the graph)
+
+<family>.safetensors holds the references, all computed in float64 from exactly the exported
+float32 parameters (model.double()):
+
+  input        [1, C, H, W] (conv1d: [1, 4, L]) F32, uniform in [-1, 1]
+  logits       [1, classes] F64
+  input_grad   d logits[0, target] / d input, F64; target = argmax |logits| (the most decisive
+               logit, so that no seed is close to 0)
+  lrp.epsilon_plus_flat, lrp.epsilon_alpha2_beta1_flat, lrp.epsilon_gamma_box
+               Zennit 0.5.1's composites with the family's canonizers (only where Zennit's result
+               is an LRP of the whole network, see the manifest's "zennit" entry); the relevance
+               at the input when the target logit starts with R = logits[0, target] (one-hot
+               seed times the logit: LRP's head convention). EpsilonGammaBox uses low = -1,
+               high = 1 (the input's range); defaults epsilon 1e-6, gamma 0.25, alpha 2 beta 1.
+  deeplift     Captum 0.7.0 DeepLift (rescale rule) of the target logit against the all-zero
+               baseline (only where Captum handles every non-linearity, see "captum")
+
+and __metadata__: target, input_shape, family, config, regenerate. fmnist_mobile.safetensors holds
+the same kind of references for the shipped models/fmnist_mobile.onnx (trained weights from
+models/fmnist_mobile.safetensors): images, logits, input_grad (true class) of the first test
+image of each class, and input/logits/input_grad of one image at another size.
+
+manifest.json: per family the configuration, input shape and name, target, logits (float64), the
+op_type counts of both ONNX files, their sizes, and which references exist (or why not).
+"""
+
+import argparse
+import copy
+import importlib
+import io
+import json
+import os
+import sys
+from collections import Counter, OrderedDict
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from fixtures import read_safetensors, write_safetensors  # noqa: E402
+from make_onnx_fixtures import randomise  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(ROOT, "tests", "onnx", "data", "zoo")
+OPSET = 13
+CLASSES = 10
+REGENERATE = "/usr/bin/python3 tools/make_zoo_fixtures.py --zennit <zennit-0.5.1>/src --captum <captum-0.7.0>"
+
+
+# ----------------------------------------------------------------------------------- families
+def resnet18():
+    """torchvision resnet18 (BasicBlock, layers [2, 2, 2, 2]) with widths 8-16-32-64 instead of
+    64-128-256-512: conv1 / bn1 / layers / fc replaced through ResNet._make_layer."""
+    from torchvision.models import resnet
+    m = resnet.resnet18(num_classes=CLASSES)
+    m.inplanes = 8
+    m.conv1 = nn.Conv2d(3, 8, kernel_size=7, stride=2, padding=3, bias=False)
+    m.bn1 = nn.BatchNorm2d(8)
+    m.layer1 = m._make_layer(resnet.BasicBlock, 8, 2)
+    m.layer2 = m._make_layer(resnet.BasicBlock, 16, 2, stride=2)
+    m.layer3 = m._make_layer(resnet.BasicBlock, 32, 2, stride=2)
+    m.layer4 = m._make_layer(resnet.BasicBlock, 64, 2, stride=2)
+    m.fc = nn.Linear(64, CLASSES)
+    return m
+
+
+def vgg11_bn():
+    """torchvision VGG with make_layers(cfg 'A' / 8, batch_norm=True): 8 conv-BN-ReLU, 5 max-pools;
+    at 64x64 the features end at 2x2, so avgpool is AdaptiveAvgPool2d((2, 2)) (an identity
+    pooling, as (7, 7) is at 224x224); classifier Linear-ReLU-Dropout x2 with 64 hidden units."""
+    from torchvision.models import vgg
+    cfg = [8, "M", 16, "M", 32, 32, "M", 64, 64, "M", 64, 64, "M"]
+    m = vgg.VGG(vgg.make_layers(cfg, batch_norm=True), num_classes=CLASSES, init_weights=False)
+    m.avgpool = nn.AdaptiveAvgPool2d((2, 2))
+    m.classifier = nn.Sequential(nn.Linear(64 * 2 * 2, 64), nn.ReLU(True), nn.Dropout(),
+                                 nn.Linear(64, 64), nn.ReLU(True), nn.Dropout(), nn.Linear(64, CLASSES))
+    return m
+
+
+def alexnet():
+    """torchvision AlexNet with features / classifier rebuilt at 1/8 width (64-192-384-256-256 ->
+    8-24-48-32-32, 4096 -> 64); at 96x96 the features end at 2x2 and avgpool is
+    AdaptiveAvgPool2d((2, 2)) (identity, as (6, 6) is at 224x224)."""
+    tv = importlib.import_module("torchvision.models.alexnet")  # the module, not the function
+    m = tv.AlexNet(num_classes=CLASSES)
+    m.features = nn.Sequential(
+        nn.Conv2d(3, 8, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(8, 24, kernel_size=5, padding=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Conv2d(24, 48, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(48, 32, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(32, 32, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2))
+    m.avgpool = nn.AdaptiveAvgPool2d((2, 2))
+    m.classifier = nn.Sequential(nn.Dropout(), nn.Linear(32 * 2 * 2, 64), nn.ReLU(inplace=True), nn.Dropout(),
+                                 nn.Linear(64, 64), nn.ReLU(inplace=True), nn.Linear(64, CLASSES))
+    return m
+
+
+def squeezenet1_1():
+    """torchvision SqueezeNet 1.1 with its features rebuilt from torchvision's Fire at 1/8 width
+    (8 Fire modules, ceil-mode max-pools), classifier Dropout-Conv1x1-ReLU-AdaptiveAvgPool."""
+    from torchvision.models import squeezenet as tv
+    m = tv.SqueezeNet(version="1_1", num_classes=CLASSES)
+    m.features = nn.Sequential(
+        nn.Conv2d(3, 8, kernel_size=3, stride=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        tv.Fire(8, 2, 8, 8), tv.Fire(16, 2, 8, 8),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        tv.Fire(16, 4, 16, 16), tv.Fire(32, 4, 16, 16),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        tv.Fire(32, 6, 24, 24), tv.Fire(48, 6, 24, 24), tv.Fire(48, 8, 32, 32), tv.Fire(64, 8, 32, 32))
+    m.classifier[1] = nn.Conv2d(64, CLASSES, kernel_size=1)
+    return m
+
+
+def mobilenet_v2():
+    """torchvision MobileNetV2(width_mult=0.25) with the full inverted-residual setting at depth
+    1-2-2-2-2-2-1 (instead of 1-2-3-4-3-3-1); last_channel stays 1280 (ReLU6 = Clip)."""
+    from torchvision.models import mobilenetv2 as tv
+    setting = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 2, 2], [6, 64, 2, 2], [6, 96, 2, 1], [6, 160, 2, 2],
+               [6, 320, 1, 1]]
+    return tv.MobileNetV2(num_classes=CLASSES, width_mult=0.25, inverted_residual_setting=setting)
+
+
+def mobilenet_v3_small():
+    """torchvision MobileNetV3 with _mobilenet_v3_conf('mobilenet_v3_small', width_mult=0.25):
+    all 11 blocks, hard-swish, SE with hard-sigmoid gates; last_channel 256."""
+    from torchvision.models import mobilenetv3 as tv
+    setting, last_channel = tv._mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25)
+    return tv.MobileNetV3(setting, last_channel, num_classes=CLASSES)
+
+
+def densenet121():
+    """torchvision DenseNet(growth_rate=4, block_config=(3, 6, 12, 8), num_init_features=8,
+    bn_size=2): densenet121's four dense blocks at half depth (concat of up to 13 tensors)."""
+    from torchvision.models import densenet as tv
+    return tv.DenseNet(growth_rate=4, block_config=(3, 6, 12, 8), num_init_features=8, bn_size=2,
+                       num_classes=CLASSES)
+
+
+def googlenet():
+    """torchvision GoogLeNet(aux_logits=False, transform_input=False) with every BasicConv2d and
+    Inception rebuilt from torchvision's classes at 1/8 width (all 9 four-branch Inceptions)."""
+    tv = importlib.import_module("torchvision.models.googlenet")  # the module, not the function
+    m = tv.GoogLeNet(num_classes=CLASSES, aux_logits=False, transform_input=False, init_weights=False)
+    conv, inc = tv.BasicConv2d, tv.Inception
+    m.conv1 = conv(3, 8, kernel_size=7, stride=2, padding=3)
+    m.conv2 = conv(8, 8, kernel_size=1)
+    m.conv3 = conv(8, 24, kernel_size=3, padding=1)
+    widths = [("inception3a", 24, 8, 12, 16, 2, 4, 4), ("inception3b", 32, 16, 16, 24, 4, 12, 8),
+              ("inception4a", 60, 24, 12, 26, 2, 6, 8), ("inception4b", 64, 20, 14, 28, 3, 8, 8),
+              ("inception4c", 64, 16, 16, 32, 3, 8, 8), ("inception4d", 64, 14, 18, 36, 4, 8, 8),
+              ("inception4e", 66, 32, 20, 40, 4, 16, 16), ("inception5a", 104, 32, 20, 40, 4, 16, 16),
+              ("inception5b", 104, 48, 24, 48, 6, 16, 16)]
+    for name, *w in widths:
+        setattr(m, name, inc(*w))
+    m.fc = nn.Linear(128, CLASSES)
+    return m
+
+
+def shufflenet_v2_x1_0():
+    """torchvision ShuffleNetV2(stages_repeats=[2, 3, 2], stages_out_channels=[8, 16, 32, 64,
+    128]): channel shuffle (view-transpose-view), chunk, branch concat, mean over H, W."""
+    from torchvision.models import shufflenetv2 as tv
+    return tv.ShuffleNetV2([2, 3, 2], [8, 16, 32, 64, 128], num_classes=CLASSES)
+
+
+def efficientnet_b0():
+    """torchvision EfficientNet with _efficientnet_conf('efficientnet_b0', width_mult=0.25,
+    depth_mult=0.5): MBConv with SiLU, SE with Sigmoid gates, stochastic depth (identity in eval)."""
+    from torchvision.models import efficientnet as tv
+    setting, last_channel = tv._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.5)
+    return tv.EfficientNet(setting, dropout=0.2, stochastic_depth_prob=0.2, num_classes=CLASSES,
+                           last_channel=last_channel)
+
+
+def regnet_y_400mf():
+    """torchvision RegNet(BlockParams.from_init_params(depth=6, w_0=8, w_a=6.0, w_m=2.0,
+    group_width=8, se_ratio=0.25), stem_width=8): Y-type blocks (grouped conv, SE with Sigmoid gate,
+    residual), 4 stages, instead of regnet_y_400mf's depth 16, w_0 48."""
+    from torchvision.models import regnet as tv
+    params = tv.BlockParams.from_init_params(depth=6, w_0=8, w_a=6.0, w_m=2.0, group_width=8, se_ratio=0.25)
+    return tv.RegNet(params, num_classes=CLASSES, stem_width=8)
+
+
+class GenomicsConv1d(nn.Module):
+    """A genomics-style sequence model on one-hot DNA [N, 4, L]: Conv1d-BN-ReLU-MaxPool1d,
+    Conv1d-ReLU, global average pool, Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv1d(4, 16, kernel_size=9, padding=4), nn.BatchNorm1d(16), nn.ReLU(),
+            nn.MaxPool1d(4),
+            nn.Conv1d(16, 24, kernel_size=5, padding=2), nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.fc = nn.Linear(24, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+
+def conv1d():
+    return GenomicsConv1d()
+
+
+# ------------------------------------------------------------------------ reference coverage
+def zennit_canonizers(name, model):
+    """Zennit's own canonizers for the families it supports (a list factory), else the reason."""
+    from zennit.canonizers import NamedMergeBatchNorm, SequentialMergeBatchNorm
+    from zennit.torchvision import ResNetCanonizer, VGGCanonizer
+    if name == "resnet18":
+        return lambda: [ResNetCanonizer()]
+    if name == "vgg11_bn":
+        return lambda: [VGGCanonizer()]
+    if name in ("alexnet", "squeezenet1_1", "conv1d"):
+        return lambda: [SequentialMergeBatchNorm()]
+    if name == "googlenet":
+        from torchvision.models.googlenet import BasicConv2d
+        pairs = [([n + ".conv"], n + ".bn") for n, mod in model.named_modules() if isinstance(mod, BasicConv2d)]
+        return lambda: [NamedMergeBatchNorm(pairs)]
+    return {
+        "mobilenet_v2": "residual additions are Python '+' (no Zennit Sum module; Zennit 0.5.1 has no "
+                        "MobileNet canonizer), so relevance is not split between the branches",
+        "mobilenet_v3_small": "SE gates multiply two activations and residual additions are Python "
+                              "operators; Zennit 0.5.1 has no canonizer for them",
+        "densenet121": "pre-activation BatchNorm (BN-ReLU-Conv after each concat) cannot be merged into "
+                       "a preceding linear layer; Zennit 0.5.1 has no DenseNet canonizer",
+        "shufflenet_v2_x1_0": "residual halves pass through unchanged but Zennit 0.5.1 has no ShuffleNet "
+                              "canonizer; left out with the other unsupported families",
+        "efficientnet_b0": "SE gates (x * sigmoid(.)) and residual additions are Python operators; no "
+                           "canonizer in Zennit 0.5.1",
+        "regnet_y_400mf": "SE gates and residual additions are Python operators; no canonizer in Zennit 0.5.1",
+    }[name]
+
+
+CAPTUM_OK = ("alexnet", "vgg11_bn", "squeezenet1_1", "shufflenet_v2_x1_0", "conv1d")
+CAPTUM_WHY_NOT = {
+    "resnet18": "BasicBlock applies one ReLU module twice; Captum's hooks keep one input/output per "
+                "module, so the second application uses the wrong multipliers",
+    "mobilenet_v2": "ReLU6 is not among Captum's supported non-linearities (plain gradient instead of "
+                    "the rescale rule)",
+    "mobilenet_v3_small": "Hardswish / Hardsigmoid and the SE products are not handled by Captum's DeepLift",
+    "densenet121": "the final ReLU is F.relu (a function, not a module), which Captum cannot hook",
+    "googlenet": "BasicConv2d uses F.relu (a function, not a module), which Captum cannot hook",
+    "efficientnet_b0": "SiLU and the SE products (x * sigmoid(.)) are not handled by Captum's DeepLift",
+    "regnet_y_400mf": "the SE products (x * sigmoid(.)) are not handled by Captum's DeepLift",
+}
+
+# name -> (builder, input shape)
+FAMILIES = OrderedDict([
+    ("resnet18", (resnet18, (1, 3, 64, 64))),
+    ("vgg11_bn", (vgg11_bn, (1, 3, 64, 64))),
+    ("alexnet", (alexnet, (1, 3, 96, 96))),
+    ("squeezenet1_1", (squeezenet1_1, (1, 3, 64, 64))),
+    ("mobilenet_v2", (mobilenet_v2, (1, 3, 64, 64))),
+    ("mobilenet_v3_small", (mobilenet_v3_small, (1, 3, 64, 64))),
+    ("densenet121", (densenet121, (1, 3, 64, 64))),
+    ("googlenet", (googlenet, (1, 3, 64, 64))),
+    ("shufflenet_v2_x1_0", (shufflenet_v2_x1_0, (1, 3, 64, 64))),
+    ("efficientnet_b0", (efficientnet_b0, (1, 3, 64, 64))),
+    ("regnet_y_400mf", (regnet_y_400mf, (1, 3, 64, 64))),
+    ("conv1d", (conv1d, (1, 4, 128))),
+])
+
+
+# ------------------------------------------------------------------------------------ helpers
+def export(model, x, preserve):
+    f = io.BytesIO()
+    if preserve:
+        torch.onnx.export(model.eval(), x, f, opset_version=OPSET, do_constant_folding=False,
+                          training=torch.onnx.TrainingMode.PRESERVE)
+    else:
+        torch.onnx.export(model.eval(), x, f, opset_version=OPSET)
+    return f.getvalue()
+
+
+def describe(blob):
+    """op_type counts, input and output names and byte size of a serialised ONNX model."""
+    import onnx
+    g = onnx.load_from_string(blob).graph
+    inits = {i.name for i in g.initializer}
+    return {
+        "bytes": len(blob),
+        "input": [i.name for i in g.input if i.name not in inits],
+        "output": [o.name for o in g.output],
+        "op_types": dict(sorted(Counter(n.op_type for n in g.node).items())),
+    }
+
+
+def no_inplace(model):
+    """Out-of-place activations (same values): Zennit's and Captum's hooks need the inputs intact."""
+    for mod in model.modules():
+        if hasattr(mod, "inplace"):
+            mod.inplace = False
+    return model
+
+
+def reference_model(model):
+    return no_inplace(copy.deepcopy(model)).double().eval()
+
+
+def lrp(model, x, target, seed_value, canonizers):
+    from zennit.attribution import Gradient
+    from zennit.composites import EpsilonAlpha2Beta1Flat, EpsilonGammaBox, EpsilonPlusFlat
+    composites = {
+        "lrp.epsilon_plus_flat": lambda: EpsilonPlusFlat(canonizers=canonizers()),
+        "lrp.epsilon_alpha2_beta1_flat": lambda: EpsilonAlpha2Beta1Flat(canonizers=canonizers()),
+        "lrp.epsilon_gamma_box": lambda: EpsilonGammaBox(low=-1.0, high=1.0, canonizers=canonizers()),
+    }
+    out = {}
+    for key, make in composites.items():
+        seed = torch.zeros(1, CLASSES if x.dim() == 4 else 3, dtype=torch.float64)
+        seed[0, target] = seed_value
+        with Gradient(model=model, composite=make()) as attributor:
+            _, rel = attributor(x.clone(), seed)
+        out[key] = rel.detach()
+    return out
+
+
+def deeplift(model, x, target):
+    from captum.attr import DeepLift
+    dl = DeepLift(model)
+    attr, delta = dl.attribute(x.clone().requires_grad_(True), baselines=torch.zeros_like(x), target=target,
+                               return_convergence_delta=True)
+    return attr.detach(), float(delta.abs().max())
+
+
+def family(name, build, shape):
+    gen = torch.Generator().manual_seed(sum(map(ord, name)))
+    torch.manual_seed(0)
+    model = randomise(build(), gen)
+    x = (2 * torch.rand(shape, generator=gen, dtype=torch.float64) - 1).float()
+    files = {name + ".onnx": export(model, x, False), name + "_preserve.onnx": export(model, x, True)}
+
+    m64 = reference_model(model)
+    x64 = x.double().requires_grad_(True)
+    logits = m64(x64)
+    target = int(logits.abs().argmax())  # the most decisive logit, so that seeds are not ~0
+    logits[0, target].backward()
+    tensors = {"input": x, "logits": logits.detach(), "input_grad": x64.grad}
+    with torch.no_grad():
+        err = float((model(x).double() - logits).abs().max() / logits.abs().max())
+    info = {
+        "config": " ".join(build.__doc__.split()) if build.__doc__ else GenomicsConv1d.__doc__,
+        "input_shape": list(shape), "target": target, "logits": [float(v) for v in logits[0]],
+        "torch_float32_error": float("%.3e" % err),
+        "files": {n: describe(b) for n, b in files.items()},
+    }
+
+    canonizers = zennit_canonizers(name, m64)
+    if callable(canonizers):
+        rel = lrp(m64, x.double(), target, float(logits[0, target]), canonizers)
+        tensors.update(rel)
+        info["zennit"] = {k: {"sum": float(v.sum())} for k, v in rel.items()}
+    else:
+        info["zennit"] = "not computed: " + canonizers
+
+    try:
+        attr, delta = deeplift(reference_model(model), x.double(), target)
+        delta_rel = delta / max(abs(float(logits[0, target])), 1e-12)
+    except RuntimeError as e:
+        if name in CAPTUM_OK:
+            raise
+        attr, delta_rel = None, str(e).split(".")[0]
+    if name in CAPTUM_OK and delta_rel > 1e-8:
+        info["captum"] = ("not stored: Captum runs but misses summation-to-delta by %.1e of the logit "
+                          "in its max-pool rule (Captum issue #1276: the zero-delta fallback takes grad_input[0]; and "
+                          "max_unpool overwrites instead of adding where pooling windows overlap); the same "
+                          "net with average pools conserves to 1e-16" % delta_rel)
+    elif name in CAPTUM_OK:
+        tensors["deeplift"] = attr
+        info["captum"] = {"deeplift": {"convergence_delta": float("%.3e" % delta), "baseline": "zeros"}}
+    else:
+        info["captum"] = "not stored: %s (%s)" % (CAPTUM_WHY_NOT[name], (
+            "Captum raises: %s" % delta_rel if attr is None else
+            "Captum runs, summation-to-delta gap %.1e of the logit" % delta_rel))
+    meta = {"family": name, "target": str(target), "input_shape": json.dumps(list(shape)),
+            "regenerate": REGENERATE}
+    info["references"] = sorted(tensors)
+    return files, tensors, meta, info
+
+
+def fmnist_mobile():
+    """References for the shipped models/fmnist_mobile.onnx from its trained float32 weights."""
+    from train_fashion_mnist import DATA, FmnistMobile, load_split
+    weights, _ = read_safetensors(os.path.join(ROOT, "models", "fmnist_mobile.safetensors"))
+    model = FmnistMobile()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+    m64 = model.double().eval()
+    x_test, y_test = load_split("t10k", DATA)
+    indices = [int((y_test == c).nonzero()[0]) for c in range(10)]
+    images = x_test[indices].double().requires_grad_(True)
+    logits = m64(images)
+    logits.gather(1, y_test[indices].view(-1, 1)).sum().backward()
+    # another size: the first image placed in a 36x32 canvas (H, W are symbolic in the ONNX file)
+    other = torch.nn.functional.pad(x_test[indices[:1]].double(), (2, 2, 6, 2)).requires_grad_(True)
+    logits_other = m64(other)
+    logits_other[0, 0].backward()
+    tensors = {"images": images.detach(), "labels": y_test[indices].double(), "logits": logits.detach(),
+               "input_grad": images.grad, "other/input": other.detach(), "other/logits": logits_other.detach(),
+               "other/input_grad": other.grad}
+    meta = {"model": "models/fmnist_mobile.onnx (output probabilities = softmax of these logits)",
+            "images": "first t10k test image of each class, pixel / 255",
+            "input_grad": "d logits[n, labels[n]] / d images[n]",
+            "other": "images[0] zero-padded (top 6, bottom 2, left 2, right 2) to 36x32; gradient of logit 0",
+            "indices": json.dumps(indices), "regenerate": REGENERATE}
+    return tensors, meta
+
+
+def build(only=None):
+    torch.set_num_threads(1)
+    files, refs, manifest = {}, {}, OrderedDict()
+    for name, (builder, shape) in FAMILIES.items():
+        if only and name not in only:
+            continue
+        f, tensors, meta, info = family(name, builder, shape)
+        files.update(f)
+        refs[name] = (tensors, meta)
+        manifest[name] = info
+        print("%-20s target %d, onnx %6.0f + %6.0f kB, references %s" % (
+            name, info["target"], len(f[name + ".onnx"]) / 1e3, len(f[name + "_preserve.onnx"]) / 1e3,
+            ", ".join(info["references"])), flush=True)
+    if not only or "fmnist_mobile" in only:
+        refs["fmnist_mobile"] = fmnist_mobile()
+    files["manifest.json"] = (json.dumps(manifest, indent=1) + "\n").encode()
+    return files, refs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--zennit", required=True, help="Zennit 0.5.1's src/ directory")
+    ap.add_argument("--captum", required=True, help="directory holding Captum 0.7.0's captum/ package")
+    ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    args = ap.parse_args()
+    sys.path[:0] = [args.zennit, args.captum]
+    import captum
+    import zennit
+    if getattr(captum, "__version__", "") != "0.7.0":
+        print("warning: Captum %s, the fixtures were made with 0.7.0" % captum.__version__)
+    print("zennit from %s" % os.path.dirname(zennit.__file__))
+    files, refs = build()
+    bad = []
+    for n, blob in files.items():
+        path = os.path.join(OUT, n)
+        if args.check:
+            if not os.path.exists(path) or open(path, "rb").read() != blob:
+                bad.append(n)
+        else:
+            os.makedirs(OUT, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(blob)
+    for name, (tensors, meta) in refs.items():
+        path = os.path.join(OUT, name + ".safetensors")
+        if args.check:
+            old, old_meta = read_safetensors(path)
+            new = {k: v.detach().numpy() if hasattr(v, "detach") else v for k, v in tensors.items()}
+            if set(old) != set(new) or any(not np.array_equal(old[k], new[k]) for k in new) or old_meta != meta:
+                bad.append(name + ".safetensors")
+        else:
+            write_safetensors(path, tensors, meta)
+    if args.check:
+        print("differs: " + ", ".join(bad) if bad else "tests/onnx/data/zoo is up to date")
+        return 1 if bad else 0
+    total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
+    print("tests/onnx/data/zoo: %d files, %.2f MB" % (len(os.listdir(OUT)), total / 1e6))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
