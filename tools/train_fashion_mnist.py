@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Train the two Fashion-MNIST models shipped in models/ and export them for attrib.
+"""Train the Fashion-MNIST models shipped in models/ and export them for attrib.
 
     nice -n 10 /usr/bin/python3 tools/train_fashion_mnist.py small     # fmnist_small (~10 min)
     nice -n 10 /usr/bin/python3 tools/train_fashion_mnist.py vgg       # fmnist_vgg   (~40 min)
+    nice -n 5 /usr/bin/python3 tools/train_fashion_mnist.py mobile --threads 1   # fmnist_mobile
     /usr/bin/python3 tools/train_fashion_mnist.py samples              # models/fmnist_samples only
 
 Needs Debian's python3-torch (1.13) and dataset-fashion-mnist (the IDX .gz files under
@@ -21,6 +22,10 @@ Outputs per model <m>:
 and models/fmnist_samples.safetensors: the first test image of every class (images [10,1,28,28]
 in [0,1], labels, test-set indices) plus PyTorch reference results on them (logits of both
 models, the small model's input gradient of the true class) that the C++ tests compare to.
+
+fmnist_mobile (MobileNetV3-style: depthwise convs, SE with HardSigmoid gates, hard-swish, BN) is
+exported in the deployed form: a trailing Softmax (output "probabilities") and symbolic H, W;
+its float64 references come from tools/make_zoo_fixtures.py, not from the samples file.
 """
 
 import argparse
