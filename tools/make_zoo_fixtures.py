@@ -256,8 +256,9 @@ def zennit_canonizers(name, model):
                               "operators; Zennit 0.5.1 has no canonizer for them",
         "densenet121": "pre-activation BatchNorm (BN-ReLU-Conv after each concat) cannot be merged into "
                        "a preceding linear layer; Zennit 0.5.1 has no DenseNet canonizer",
-        "shufflenet_v2_x1_0": "residual halves pass through unchanged but Zennit 0.5.1 has no ShuffleNet "
-                              "canonizer; left out with the other unsupported families",
+        "shufflenet_v2_x1_0": "the global pool is x.mean([2, 3]) (a tensor method, no module for Zennit's "
+                              "Norm rule), so relevance would pass it as the gradient (1/HW to every "
+                              "position), not by contribution; Zennit 0.5.1 has no ShuffleNet canonizer",
         "efficientnet_b0": "SE gates (x * sigmoid(.)) and residual additions are Python operators; no "
                            "canonizer in Zennit 0.5.1",
         "regnet_y_400mf": "SE gates and residual additions are Python operators; no canonizer in Zennit 0.5.1",
