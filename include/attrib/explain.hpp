@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "attrib/models/engine.hpp"
+#include "attrib/engine/engine.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -196,7 +196,7 @@ class Explainer {
     pass_.run(model_, rule_, *trace_, start, signal_seed_, ws_, ref, state);
 
     const auto ref_act = [&](Index i) { return ref ? ref->output(i) : ConstView<T>(); };
-    readout(rule_, pass_.signal(-1), trace_->input(), ref_act(-1), result_.attribution);
+    readout(rule_, pass_.signal(-1), trace_->input(), ref_act(-1), result_.attribution, Index(-1));
     const ConstView<T> y = trace_->result();
     result_.output.resize(y.shape());
     result_.output.vec() = y.vec();
@@ -205,7 +205,7 @@ class Explainer {
       for (Index i = 0; i < model_.size(); ++i) {
         auto& dst = result_.layers[static_cast<std::size_t>(i)];
         if (pass_.reached(i) && i <= start) {
-          readout(rule_, pass_.signal(i), trace_->output(i), ref_act(i), dst);
+          readout(rule_, pass_.signal(i), trace_->output(i), ref_act(i), dst, i);
         } else {
           dst.resize(trace_->output(i).shape());
           dst.set_zero();

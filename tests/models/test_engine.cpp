@@ -160,8 +160,8 @@ struct PairRule {
     layer.backward(s.x, s.out.b, s.in.b, s.ws);
   }
   template <class T> void backward(const Add<T>& layer, Step<T, PairSignal<T>>& s) const {
-    layer.backward(s.out.a, s.in.a, s.in2->a, s.ws);
-    layer.backward(s.out.b, s.in.b, s.in2->b, s.ws);
+    layer.backward(s.out.a, s.in_at(0).a, s.in_at(1).a, s.ws);
+    layer.backward(s.out.b, s.in_at(0).b, s.in_at(1).b, s.ws);
   }
 };
 }  // namespace

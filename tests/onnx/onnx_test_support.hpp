@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "attrib/io/onnx.hpp"
-#include "attrib/models/engine.hpp"
+#include "attrib/engine/engine.hpp"
 
 namespace attrib::test {
 

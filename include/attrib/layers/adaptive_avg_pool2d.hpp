@@ -6,6 +6,7 @@
 // A linear layer without bias: every tap of window o has the effective weight 1 / |window o|;
 // the transformed primitives apply f to that tap weight. GlobalAvgPool2d is the OH = OW = 1 case.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include <string>
 
 #include "attrib/core/named.hpp"
@@ -20,6 +21,8 @@ class AdaptiveAvgPool2d : public detail::Named {
  public:
   using Scalar = T;
   static constexpr const char* kind = "AdaptiveAvgPool2d";
+  static constexpr Role role = Role::pooling;
+  static constexpr int arity = 1;
 
   /// Output size oh x ow; throws ParameterError unless both are >= 1.
   AdaptiveAvgPool2d(Index oh, Index ow) : AdaptiveAvgPool2d(oh, ow, kind) {}

@@ -2,6 +2,7 @@
 // Residual sum y = a + b of two tensors of identical shape (no broadcasting).
 // Gradient: both inputs receive gy unchanged.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
@@ -12,6 +13,8 @@ class Add : public detail::Named {
  public:
   using Scalar = T;
   static constexpr const char* kind = "Add";
+  static constexpr Role role = Role::sum;
+  static constexpr int arity = 2;
 
   /// The common shape; throws ShapeError naming both shapes if they differ.
   Shape output_shape(const Shape& a, const Shape& b) const {
@@ -24,6 +27,11 @@ class Add : public detail::Named {
   void forward(ConstView<T> a, ConstView<T> b, TensorView<T> y, Workspace<T>& /*ws*/) const {
     expect_shape(y, output_shape(a.shape(), b.shape()), who(kind), "output");
     y.vec() = a.vec() + b.vec();
+  }
+  /// Input gradients (the binary-layer interface): ga = gb = gy.
+  void backward(ConstView<T> /*a*/, ConstView<T> /*b*/, ConstView<T> gy, TensorView<T> ga, TensorView<T> gb,
+                Workspace<T>& ws) const {
+    backward(gy, ga, gb, ws);
   }
   /// ga = gb = gy.
   void backward(ConstView<T> gy, TensorView<T> ga, TensorView<T> gb, Workspace<T>& /*ws*/) const {

@@ -8,6 +8,7 @@
 // The transformed primitives apply f to that tap weight (Ones: every tap 1, Square:
 // 1 / divisor^2, Positive: unchanged, Negative: 0).
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
@@ -20,6 +21,8 @@ class AvgPool2d : public detail::Pool2dWindows {
  public:
   using Scalar = T;
   static constexpr const char* kind = "AvgPool2d";
+  static constexpr Role role = Role::pooling;
+  static constexpr int arity = 1;
 
   /// Kernel kh x kw; stride, padding, ceil mode and count_include_pad from opt. Throws
   /// ParameterError for a kernel or stride < 1, a padding outside [0, kernel / 2] or a

@@ -5,6 +5,7 @@
 // accepted too. It is linear with effective weight s_c = weight_c / sqrt(running_var_c + eps)
 // and effective bias b_c = bias_c - s_c running_mean_c (see effective_affine()).
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include <cmath>
 
 #include "attrib/core/param.hpp"
@@ -16,6 +17,8 @@ template <class T>
 class BatchNorm2d : public detail::ChannelAffine<BatchNorm2d<T>, T> {
  public:
   static constexpr const char* kind = "BatchNorm2d";
+  static constexpr Role role = Role::per_unit_linear;
+  static constexpr int arity = 1;
 
   /// gamma = 1, beta = 0, running_mean = 0, running_var = 1 (PyTorch's initial values).
   explicit BatchNorm2d(Index channels, T eps = T(1e-5)) : channels_(channels), eps_(eps) {
@@ -43,9 +46,19 @@ class BatchNorm2d : public detail::ChannelAffine<BatchNorm2d<T>, T> {
   Param<T>& bias() { return bias_; }
   Param<T>& running_mean() { return running_mean_; }
   Param<T>& running_var() { return running_var_; }
+  /// Calls f(name, param) for each parameter (PyTorch names).
+  template <class F> void parameters(F&& f) { each_parameter(*this, f); }
+  template <class F> void parameters(F&& f) const { each_parameter(*this, f); }
 
  private:
   friend class detail::ChannelAffine<BatchNorm2d<T>, T>;
+  template <class Self, class F>
+  static void each_parameter(Self& self, F& f) {
+    f("weight", self.weight_);
+    f("bias", self.bias_);
+    f("running_mean", self.running_mean_);
+    f("running_var", self.running_var_);
+  }
 
   /// s_c = gamma_c / sqrt(var_c + eps), b_c = beta_c - s_c mean_c; var + eps > 0 is checked
   /// here, at use, because the parameters may be bound to (or assigned from) caller buffers.

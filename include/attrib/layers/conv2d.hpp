@@ -8,6 +8,7 @@
 // cols = W_g^T gY_g followed by col2im. Scratch (columns, GEMM packing, transformed weights)
 // comes from the Workspace, so repeated calls with a warmed-up workspace never allocate.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include <algorithm>
 
 #include "attrib/core/named.hpp"
@@ -17,6 +18,7 @@
 #include "attrib/detail/gemm.hpp"
 #include "attrib/detail/im2col.hpp"
 #include "attrib/detail/transformed.hpp"
+#include "attrib/layers/weighted_linear.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -76,16 +78,18 @@ struct Conv2dOptions {
 };
 
 template <class T>
-class Conv2d : public detail::Named {
+class Conv2d : public detail::WeightedLinear<Conv2d<T>, T> {
+  using Base = detail::WeightedLinear<Conv2d<T>, T>;
+  using Base::weight_;
+
  public:
-  using Scalar = T;
   static constexpr const char* kind = "Conv2d";
 
   Conv2d(Index in_channels, Index out_channels, Index kernel_h, Index kernel_w, Conv2dOptions opt = {})
-      : cin_(in_channels), cout_(out_channels), kh_(kernel_h), kw_(kernel_w), opt_(opt) {
+      : Base(Shape{1}, false), cin_(in_channels), cout_(out_channels), kh_(kernel_h), kw_(kernel_w), opt_(opt) {
     validate_options();
     weight_ = Param<T>(Shape{cout_, cin_ / opt_.groups(), kh_, kw_});
-    if (opt_.bias()) bias_ = Param<T>(Shape{cout_});
+    if (opt_.bias()) this->ensure_bias();
   }
 
   Index in_channels() const { return cin_; }
@@ -93,42 +97,20 @@ class Conv2d : public detail::Named {
   Index kernel_h() const { return kh_; }
   Index kernel_w() const { return kw_; }
   Index groups() const { return opt_.groups(); }
-  const Conv2dOptions& options() const { return opt_; }
-  bool has_bias() const { return !bias_.empty(); }
-  const Param<T>& weight() const { return weight_; }
-  const Param<T>& bias() const { return bias_; }
-  Param<T>& weight() { return weight_; }
-  Param<T>& bias() { return bias_; }
+  /// The options (bias() tells whether the layer has a bias now).
+  Conv2dOptions options() const { return Conv2dOptions(opt_).bias(this->has_bias()); }
 
   /// [N, Cin, H, W] -> [N, Cout, Ho, Wo]; throws ShapeError for a wrong rank or channel count
   /// and for an input smaller than the dilated kernel after padding.
   Shape output_shape(const Shape& in) const { return checked_output_shape(in, "input"); }
 
-  void forward(ConstView<T> x, TensorView<T> y, Workspace<T>& ws) const {
-    forward_transformed(transform::Identity{}, BiasMode::transformed, x, y, ws);
-  }
   /// Input gradient gx = W^T gy (the transposed convolution of gy).
   void backward(ConstView<T> x, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
     output_shape(x.shape());
     if (gx.shape() != x.shape())
-      raise<ShapeError>("shape.205", who(kind), ": input signal has shape ", gx.shape(), ", expected ",
+      raise<ShapeError>("shape.205", this->who(kind), ": input signal has shape ", gx.shape(), ", expected ",
                         x.shape(), " (the input's shape)");
-    backward_transformed(transform::Identity{}, gy, gx, ws);
-  }
-
-  /// y = f(W) * x (+ bias according to mode).
-  template <class F>
-  void forward_transformed(const F& f, BiasMode mode, ConstView<T> x, TensorView<T> y,
-                           Workspace<T>& ws) const {
-    const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    forward_with(ConstView<T>(w, weight_.shape()), detail::transformed_bias(f, mode, bias_, ws), x, y, ws);
-  }
-  /// gx = f(W)^T * gy, the adjoint of forward_transformed without bias; gx's shape gives the
-  /// input size (several input sizes can share one output size when strided).
-  template <class F>
-  void backward_transformed(const F& f, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
-    const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    backward_with(ConstView<T>(w, weight_.shape()), gy, gx, ws);
+    this->backward_transformed(transform::Identity{}, gy, gx, ws);
   }
 
   /// y = A * x + b with explicit weights A of W's shape; b (Cout values) may be nullptr.
@@ -136,7 +118,7 @@ class Conv2d : public detail::Named {
     const Shape out = checked_output_shape(x.shape(), "input");
     check_weights(a);
     if (y.shape() != out)
-      raise<ShapeError>("shape.202", who(kind), ": output has shape ", y.shape(), ", expected ", out,
+      raise<ShapeError>("shape.202", this->who(kind), ": output has shape ", y.shape(), ", expected ", out,
                         " for input shape ", x.shape());
     const Plan p = plan(x.shape(), out);
     const detail::ConvGeometry& g = p.geo;
@@ -167,7 +149,7 @@ class Conv2d : public detail::Named {
     const Shape out = checked_output_shape(gx.shape(), "input signal");
     check_weights(a);
     if (gy.shape() != out)
-      raise<ShapeError>("shape.204", who(kind), ": output signal has shape ", gy.shape(), ", expected ", out,
+      raise<ShapeError>("shape.204", this->who(kind), ": output signal has shape ", gy.shape(), ", expected ", out,
                         " for input signal shape ", gx.shape());
     const Plan p = plan(gx.shape(), out);
     const detail::ConvGeometry& g = p.geo;
@@ -226,11 +208,11 @@ class Conv2d : public detail::Named {
   // Messages are built only on failure: a check that passes allocates nothing.
   Shape checked_output_shape(const Shape& in, const char* what) const {
     if (in.rank() != 4 || in[1] != cin_)
-      raise<ShapeError>("shape.200", who(kind), ": ", what, " shape ", in, ", expected [N, ", cin_, ", H, W]");
+      raise<ShapeError>("shape.200", this->who(kind), ": ", what, " shape ", in, ", expected [N, ", cin_, ", H, W]");
     const Index ext_h = opt_.dilation_h() * (kh_ - 1) + 1, ext_w = opt_.dilation_w() * (kw_ - 1) + 1;
     const Index ph = in[2] + opt_.pad_top() + opt_.pad_bottom(), pw = in[3] + opt_.pad_left() + opt_.pad_right();
     if (ph < ext_h || pw < ext_w)
-      raise<ShapeError>("shape.201", who(kind), ": ", what, " shape ", in, " is smaller than the ",
+      raise<ShapeError>("shape.201", this->who(kind), ": ", what, " shape ", in, " is smaller than the ",
                         ext_h, "x", ext_w, " (dilated) kernel after padding; expected [N, ", cin_, ", H, W] with H >= ",
                         std::max<Index>(ext_h - opt_.pad_top() - opt_.pad_bottom(), 1), ", W >= ",
                         std::max<Index>(ext_w - opt_.pad_left() - opt_.pad_right(), 1));
@@ -238,7 +220,7 @@ class Conv2d : public detail::Named {
   }
   void check_weights(const ConstView<T>& a) const {
     if (a.shape() != weight_.shape())
-      raise<ShapeError>("shape.203", who(kind), ": weights have shape ", a.shape(), ", expected ",
+      raise<ShapeError>("shape.203", this->who(kind), ": weights have shape ", a.shape(), ", expected ",
                         weight_.shape());
   }
   // How one sample and group is processed: geometry, GEMM sizes, band height and scratch.
@@ -290,7 +272,6 @@ class Conv2d : public detail::Named {
 
   Index cin_, cout_, kh_, kw_;
   Conv2dOptions opt_;
-  Param<T> weight_, bias_;
 };
 
 ATTRIB_END_NAMESPACE

@@ -1,76 +1,52 @@
 #pragma once
 // Fully connected layer y = x W^T + b, x: [N, in], W: [out, in] (PyTorch layout), b: [out].
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/param.hpp"
 #include "attrib/core/transform.hpp"
 #include "attrib/core/workspace.hpp"
 #include "attrib/detail/gemm.hpp"
 #include "attrib/detail/transformed.hpp"
+#include "attrib/layers/weighted_linear.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
-class Dense : public detail::Named {
+class Dense : public detail::WeightedLinear<Dense<T>, T> {
+  using Base = detail::WeightedLinear<Dense<T>, T>;
+  using Base::weight_;
+
  public:
-  using Scalar = T;
   static constexpr const char* kind = "Dense";
 
   Dense(Index in_features, Index out_features, bool bias = true)
-      : in_(in_features), out_(out_features) {
-    if (in_features <= 0 || out_features <= 0)
-      raise<ParameterError>("param.100", "Dense: in_features = ", in_features,
-                            ", out_features = ", out_features, "; both must be positive");
-    weight_ = Param<T>(Shape{out_, in_});
-    if (bias) bias_ = Param<T>(Shape{out_});
-  }
+      : Base(checked_weight_shape(in_features, out_features), bias), in_(in_features), out_(out_features) {}
 
   /// Batches smaller than this use matrix-vector products (GEMM would pack all weights).
   static constexpr Index gemv_rows = 4;
 
   Index in_features() const { return in_; }
   Index out_features() const { return out_; }
-  bool has_bias() const { return !bias_.empty(); }
-  const Param<T>& weight() const { return weight_; }
-  const Param<T>& bias() const { return bias_; }
-  Param<T>& weight() { return weight_; }
-  Param<T>& bias() { return bias_; }
 
   /// [N, in] -> [N, out]; throws ShapeError for any other input shape.
   Shape output_shape(const Shape& in) const {
     if (in.rank() != 2 || in[1] != in_)
-      raise<ShapeError>("shape.100", who(kind), ": input shape ", in, ", expected [N, ", in_, "]");
+      raise<ShapeError>("shape.100", this->who(kind), ": input shape ", in, ", expected [N, ", in_, "]");
     return Shape{in[0], out_};
   }
 
-  void forward(ConstView<T> x, TensorView<T> y, Workspace<T>& ws) const {
-    forward_transformed(transform::Identity{}, BiasMode::transformed, x, y, ws);
-  }
   /// Input gradient: gx = gy W.
   void backward(ConstView<T> /*x*/, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
-    backward_transformed(transform::Identity{}, gy, gx, ws);
-  }
-
-  /// y = x f(W)^T (+ bias according to mode).
-  template <class F>
-  void forward_transformed(const F& f, BiasMode mode, ConstView<T> x, TensorView<T> y,
-                           Workspace<T>& ws) const {
-    const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    forward_with(ConstView<T>(w, weight_.shape()), detail::transformed_bias(f, mode, bias_, ws), x, y, ws);
-  }
-  /// gx = gy f(W).
-  template <class F>
-  void backward_transformed(const F& f, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
-    const T* w = detail::transformed(f, weight_.data(), weight_.shape().size(), ws, Slot::weights);
-    backward_with(ConstView<T>(w, weight_.shape()), gy, gx, ws);
+    this->backward_transformed(transform::Identity{}, gy, gx, ws);
   }
 
   /// y = x A^T + b with explicit weights A of W's shape (PatternNet's patterns, W (.) A, ...).
   /// Allocation-free with a warmed-up workspace.
   void forward_with(ConstView<T> a, const T* b, ConstView<T> x, TensorView<T> y, Workspace<T>& ws) const {
     const Shape out = output_shape(x.shape());
-    expect_shape(a, weight_.shape(), who(kind), "weight");
-    expect_shape(y, out, who(kind), "output");
+    expect_shape(a, weight_.shape(), this->who(kind), "weight");
+    expect_shape(y, out, this->who(kind), "output");
     const Index n = out[0];
     if (n < gemv_rows) {  // matrix-vector products: no packing of the (possibly huge) weights
       const auto A = a.mat(out_, in_);
@@ -86,10 +62,10 @@ class Dense : public detail::Named {
   /// gx = gy A with explicit weights A.
   void backward_with(ConstView<T> a, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
     if (gy.rank() != 2 || gy.dim(1) != out_)
-      raise<ShapeError>("shape.101", who(kind), ": output signal shape ", gy.shape(),
+      raise<ShapeError>("shape.101", this->who(kind), ": output signal shape ", gy.shape(),
                         ", expected [N, ", out_, "]");
-    expect_shape(a, weight_.shape(), who(kind), "weight");
-    expect_shape(gx, Shape{gy.dim(0), in_}, who(kind), "input signal");
+    expect_shape(a, weight_.shape(), this->who(kind), "weight");
+    expect_shape(gx, Shape{gy.dim(0), in_}, this->who(kind), "input signal");
     const Index n = gy.dim(0);
     if (n < gemv_rows) {
       const auto A = a.mat(out_, in_);
@@ -112,8 +88,13 @@ class Dense : public detail::Named {
   }
 
  private:
+  static Shape checked_weight_shape(Index in, Index out) {
+    if (in <= 0 || out <= 0)
+      raise<ParameterError>("param.100", "Dense: in_features = ", in, ", out_features = ", out,
+                            "; both must be positive");
+    return Shape{out, in};
+  }
   Index in_, out_;
-  Param<T> weight_, bias_;
 };
 
 ATTRIB_END_NAMESPACE

@@ -2,6 +2,7 @@
 // [N, d1, ...] -> [N, d1 * ...] (torch.flatten(x, 1)), row-major so the element order is
 // unchanged. The backward pass reshapes the gradient back to the input shape.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
@@ -12,6 +13,8 @@ class Flatten : public detail::Named {
  public:
   using Scalar = T;
   static constexpr const char* kind = "Flatten";
+  static constexpr Role role = Role::reshape;
+  static constexpr int arity = 1;
 
   /// Rank 2 to 4 -> [N, sample size]; rank 1 is rejected (torch.flatten(x, 1) needs a dim 1).
   Shape output_shape(const Shape& in) const {

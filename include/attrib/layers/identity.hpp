@@ -2,6 +2,7 @@
 // Identity, and Dropout in inference mode (also the identity: PyTorch scales by 1/(1-p) while
 // training, so eval-mode outputs are the inputs unchanged). Any shape.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
 #include "attrib/core/workspace.hpp"
 
@@ -13,6 +14,8 @@ template <class Derived, class T>
 class PassThrough : public Named {
  public:
   using Scalar = T;
+  static constexpr Role role = Role::reshape;
+  static constexpr int arity = 1;
 
   Shape output_shape(const Shape& in) const { return in; }
 

@@ -6,6 +6,7 @@
 // argmax, the first maximum in row-major scan order on ties (NaN counts as a maximum, as in
 // PyTorch). argmax() exposes that routing so rules can reuse or replace it.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include <cmath>
 #include <limits>
 
@@ -20,6 +21,8 @@ class MaxPool2d : public detail::Pool2dWindows {
  public:
   using Scalar = T;
   static constexpr const char* kind = "MaxPool2d";
+  static constexpr Role role = Role::pooling;
+  static constexpr int arity = 1;
 
   /// Kernel kh x kw; stride, padding, dilation and ceil mode from opt (count_include_pad is
   /// ignored). Throws ParameterError for a kernel, stride or dilation < 1 or a padding outside

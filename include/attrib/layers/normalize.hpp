@@ -3,6 +3,7 @@
 // [N, C, H, W] (also [N, C] / [N, C, L]). Linear with effective weight 1/std_c and bias
 // -mean_c/std_c, so the attribution rules treat it like any other linear layer.
 #include "attrib/core/config.hpp"
+#include "attrib/layers/role.hpp"
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -15,6 +16,8 @@ template <class T>
 class Normalize : public detail::ChannelAffine<Normalize<T>, T> {
  public:
   static constexpr const char* kind = "Normalize";
+  static constexpr Role role = Role::per_unit_linear;
+  static constexpr int arity = 1;
 
   /// One mean and one standard deviation per channel; every std must be positive and finite.
   Normalize(std::vector<T> mean, std::vector<T> stddev)

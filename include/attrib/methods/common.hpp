@@ -21,7 +21,7 @@
 #include "attrib/core/tensor.hpp"
 #include "attrib/core/workspace.hpp"
 #include "attrib/explain.hpp"
-#include "attrib/models/engine.hpp"
+#include "attrib/engine/engine.hpp"
 #include "attrib/rules/gradient.hpp"
 
 ATTRIB_BEGIN_NAMESPACE

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "attrib/io/safetensors.hpp"
-#include "attrib/models/engine.hpp"
+#include "attrib/engine/engine.hpp"
 #include "attrib/models/network.hpp"
 #include "attrib/rules/pattern.hpp"
 
@@ -58,16 +58,15 @@ class PatternFitter {
     std::vector<std::vector<Index>> consumers(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i) {
       const NodeInfo& info = net.node(i);
-      for (int k = 0; k < info.arity; ++k)
-        if (info.inputs[std::size_t(k)] >= 0) consumers[std::size_t(info.inputs[std::size_t(k)])].push_back(i);
+      for (const Index p : info.inputs)
+        if (p >= 0) consumers[std::size_t(p)].push_back(i);
     }
     for (Index i = 0; i < n; ++i)
       net.visit(i, [&](const auto& layer) {
         using L = std::decay_t<decltype(layer)>;
-        if constexpr (std::is_same_v<L, Dense<T>> || std::is_same_v<L, Conv2d<T>>) {
+        if constexpr (L::role == Role::weighted_linear) {
           Unit u;
           u.node = i;
-          u.conv = std::is_same_v<L, Conv2d<T>>;
           const Shape& ws = layer.weight().shape();
           u.units = ws[0];
           u.k = ws.size() / ws[0];
@@ -122,8 +121,7 @@ class PatternFitter {
       const ConstView<T> mask = trace_.output(u.mask);
       net_.visit(u.node, [&](const auto& layer) {
         using L = std::decay_t<decltype(layer)>;
-        if constexpr (std::is_same_v<L, Dense<T>>) accumulate_dense(u, in, mask);
-        else if constexpr (std::is_same_v<L, Conv2d<T>>) accumulate_conv(layer, u, in, mask);
+        if constexpr (L::role == Role::weighted_linear) accumulate(layer, u, in, mask);
       });
     }
     samples_ += x.shape().batch();
@@ -150,7 +148,7 @@ class PatternFitter {
       const NodeInfo& info = net_.node(u.node);
       net_.visit(u.node, [&](const auto& layer) {
         using L = std::decay_t<decltype(layer)>;
-        if constexpr (std::is_same_v<L, Dense<T>> || std::is_same_v<L, Conv2d<T>>)
+        if constexpr (L::role == Role::weighted_linear)
           e.pattern.resize(layer.weight().shape());
       });
       auto a = e.pattern.view().mat(u.units, u.k);
@@ -170,7 +168,6 @@ class PatternFitter {
  private:
   struct Unit {
     Index node = 0, mask = 0, units = 0, k = 0;
-    bool conv = false;
     RowMatD w;                  // [units, k]
     MatD sx, sxy;               // [k, units]: sum m x, sum m x y
     Eigen::VectorXd sy, cnt;    // sum y (all), sum m
@@ -183,10 +180,9 @@ class PatternFitter {
       const auto& c = consumers[static_cast<std::size_t>(cur)];
       if (c.size() != 1) return i;
       const NodeInfo& next = net_.node(c[0]);
-      const std::string kind = next.kind;
       if (next.arity != 1) return i;
-      if (kind == "ReLU") return c[0];
-      if (kind == "BatchNorm2d" || kind == "Identity" || kind == "Dropout" || kind == "Flatten") {
+      if (next.role == Role::activation) return c[0];
+      if (next.role == Role::per_unit_linear || next.role == Role::reshape) {
         cur = c[0];
         continue;
       }
@@ -197,7 +193,7 @@ class PatternFitter {
   bool use_mask() const { return kind_ == PatternKind::relu; }
 
   /// S = [M, M (.) Y] ([rows, 2 units] block layout given by the caller), then the sums.
-  void accumulate_dense(Unit& u, ConstView<T> in, ConstView<T> mask) {
+  void accumulate(const Dense<T>&, Unit& u, ConstView<T> in, ConstView<T> mask) {
     const Index n = in.dim(0);
     xd_ = in.mat(n, u.k).template cast<double>();
     yd_.noalias() = xd_ * u.w.transpose();  // [n, units]
@@ -217,7 +213,7 @@ class PatternFitter {
     u.vectors += n;
   }
 
-  void accumulate_conv(const Conv2d<T>& l, Unit& u, ConstView<T> in, ConstView<T> mask) {
+  void accumulate(const Conv2d<T>& l, Unit& u, ConstView<T> in, ConstView<T> mask) {
     const Shape out = l.output_shape(in.shape());
     detail::ConvGeometry g{};
     const Index groups = l.groups();

@@ -111,8 +111,7 @@ Index output_classes(const Tensor<T>& out, const char* who) {
 template <class L>
 void reinitialise_layer(L& layer, Random& rng) {
   using T = typename L::Scalar;
-  if constexpr (std::is_same_v<L, Dense<T>>) layer = init_dense(layer, rng);
-  else if constexpr (std::is_same_v<L, Conv2d<T>>) layer = init_conv(layer, rng);
+  if constexpr (L::role == Role::weighted_linear) layer = init_layer(layer, rng);
   else if constexpr (std::is_same_v<L, BatchNorm2d<T>>) {
     layer.weight().mutable_view().vec().setOnes();
     layer.bias().mutable_view().vec().setZero();

@@ -48,6 +48,11 @@ Dense<T> init_dense(Dense<T> d, Random& rng) {
   if (d.has_bias()) rng.fill_uniform(d.bias().mutable_view(), -b, b);
   return d;
 }
+/// The builders' init scheme for a weighted layer (one overload per Role::weighted_linear layer).
+template <class T>
+Conv2d<T> init_layer(Conv2d<T> c, Random& rng) { return init_conv(std::move(c), rng); }
+template <class T>
+Dense<T> init_layer(Dense<T> d, Random& rng) { return init_dense(std::move(d), rng); }
 }  // namespace detail
 
 /// torchvision VGG-16 (configuration "D", no batch norm). Input [N, 3, H, W], H, W >= 32.

@@ -31,34 +31,11 @@ struct FoldedBatchNorm {
 };
 
 namespace detail {
-template <class L, class T>
-inline constexpr bool is_bn_foldable_v = std::is_same_v<L, Conv2d<T>> || std::is_same_v<L, Dense<T>>;
-
-template <class T>
-Index output_channels(const Conv2d<T>& l) { return l.out_channels(); }
-template <class T>
-Index output_channels(const Dense<T>& l) { return l.out_features(); }
-
-/// A copy of the layer that certainly has a bias (zero if it had none).
-template <class T>
-Conv2d<T> with_bias(const Conv2d<T>& l) {
-  if (l.has_bias()) return l;
-  Conv2d<T> c(l.in_channels(), l.out_channels(), l.kernel_h(), l.kernel_w(), Conv2dOptions(l.options()).bias(true));
-  c.weight().assign(l.weight().view(), "canonize: Conv2d '" + l.name() + "'");
-  return c;
-}
-template <class T>
-Dense<T> with_bias(const Dense<T>& l) {
-  if (l.has_bias()) return l;
-  Dense<T> d(l.in_features(), l.out_features(), true);
-  d.weight().assign(l.weight().view(), "canonize: Dense '" + l.name() + "'");
-  return d;
-}
 
 /// W'_c = s_c W_c, b'_c = s_c b_c + t_c with (s, t) the batch norm's effective affine map.
 template <class L, class T>
 void fold_batch_norm(L& layer, const BatchNorm2d<T>& bn) {
-  const Index c = output_channels(layer);
+  const Index c = layer.out_units();
   if (bn.channels() != c)
     raise<ShapeError>("shape.510", "canonize: BatchNorm2d '", bn.name(), "' has ", bn.channels(),
                       " channels, but its input comes from ", L::kind, " '", layer.name(), "' with ", c,
@@ -84,8 +61,7 @@ Network<T> canonize(const Network<T>& model, std::vector<FoldedBatchNorm>* folde
   std::vector<Index> consumer(static_cast<std::size_t>(n), -1);
   for (Index i = 0; i < n; ++i) {
     const NodeInfo& info = model.node(i);
-    for (int k = 0; k < info.arity; ++k) {
-      const Index p = info.inputs[static_cast<std::size_t>(k)];
+    for (const Index p : info.inputs) {
       if (p < 0) continue;
       ++at(consumers, p);
       at(consumer, p) = i;
@@ -97,7 +73,7 @@ Network<T> canonize(const Network<T>& model, std::vector<FoldedBatchNorm>* folde
   std::vector<std::vector<Index>> chain(static_cast<std::size_t>(n));
   std::vector<Index> into(static_cast<std::size_t>(n), -1);
   for (Index i = 0; i < n; ++i) {
-    if (!is_kind(i, Conv2d<T>::kind) && !is_kind(i, Dense<T>::kind)) continue;
+    if (model.node(i).role != Role::weighted_linear) continue;
     for (Index c = i; at(consumers, c) == 1 && is_kind(at(consumer, c), BatchNorm2d<T>::kind);) {
       c = at(consumer, c);
       at(into, c) = i;
@@ -118,16 +94,16 @@ Network<T> canonize(const Network<T>& model, std::vector<FoldedBatchNorm>* folde
     model.visit(i, [&](const auto& layer) {
       using L = std::decay_t<decltype(layer)>;
       L copy = layer;
-      if constexpr (detail::is_bn_foldable_v<L, T>) {
+      if constexpr (L::role == Role::weighted_linear) {
         if (!at(chain, i).empty()) {
-          copy = detail::with_bias(layer);
+          copy.ensure_bias();
           copy.set_name(info.name);  // for error messages while folding
           for (Index j : at(chain, i)) detail::fold_batch_norm(copy, model.template layer<BatchNorm2d<T>>(j));
         }
       }
-      const Index a = mapped(info.inputs[0]);
-      at(new_index, i) = info.arity == 2 ? out.add(std::move(copy), info.name, {a, mapped(info.inputs[1])})
-                                         : out.add(std::move(copy), info.name, {a});
+      std::vector<Index> inputs;
+      for (const Index p : info.inputs) inputs.push_back(mapped(p));
+      at(new_index, i) = out.add(std::move(copy), info.name, std::move(inputs));
     });
   }
   return out;

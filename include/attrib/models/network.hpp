@@ -9,23 +9,14 @@
 #include <variant>
 #include <vector>
 
-#include "attrib/layers/adaptive_avg_pool2d.hpp"
-#include "attrib/layers/avg_pool2d.hpp"
-#include "attrib/layers/conv2d.hpp"
-#include "attrib/layers/layers.hpp"
-#include "attrib/layers/max_pool2d.hpp"
+#include "attrib/layers/any_layer.hpp"
 #include "attrib/layers/traits.hpp"
-#include "attrib/models/node.hpp"
+#include "attrib/graph/node.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
 template <class T>
-using AnyLayer = std::variant<Dense<T>, Conv2d<T>, ReLU<T>, MaxPool2d<T>, AvgPool2d<T>,
-                              AdaptiveAvgPool2d<T>, GlobalAvgPool2d<T>, Flatten<T>, BatchNorm2d<T>,
-                              Normalize<T>, Add<T>, Identity<T>, Dropout<T>>;
-
-template <class T>
-class Network {
+class Network : public detail::NodeTable {
  public:
   using Scalar = T;
   static constexpr bool is_runtime = true;
@@ -35,46 +26,38 @@ class Network {
   static constexpr Index model_input = -1;
 
   /// Appends a layer named `name` whose inputs are earlier nodes (default: the previous node);
-  /// returns its node index. Names must be unique.
+  /// returns its node index. Names must be unique; the number of inputs must be the layer's
+  /// arity (any number >= 1 for variadic layers).
   template <class L>
   Index add(L layer, std::string name, std::initializer_list<Index> inputs = {previous}) {
+    return add(std::move(layer), std::move(name), std::vector<Index>(inputs));
+  }
+  template <class L>
+  Index add(L layer, std::string name, std::vector<Index> inputs) {
     static_assert(std::is_constructible_v<AnyLayer<T>, L>,
                   "attrib::Network::add: this layer type is not one of the runtime layer types "
-                  "(AnyLayer<T>); add it to the variant in attrib/models/network.hpp");
+                  "(AnyLayer<T>); add it to the variant in attrib/layers/any_layer.hpp");
     for (const auto& n : nodes_)
       if (n.name == name)
         raise<ParameterError>("param.010", "Network::add: a layer named '", name, "' exists already");
-    constexpr int arity = is_binary_layer_v<L> ? 2 : 1;
-    if (static_cast<int>(inputs.size()) != arity)
-      raise<ParameterError>("param.011", "Network::add: ", L::kind, " '", name, "' takes ", arity,
+    const bool ok = L::arity == variadic ? !inputs.empty() : static_cast<int>(inputs.size()) == L::arity;
+    if (!ok)
+      raise<ParameterError>("param.011", "Network::add: ", L::kind, " '", name, "' takes ",
+                            L::arity == variadic ? std::string("one or more") : std::to_string(L::arity),
                             " input(s), ", inputs.size(), " given");
-    NodeInfo info;
-    info.index = size();
-    info.name = name;
-    info.kind = L::kind;
-    info.arity = arity;
-    int k = 0;
-    for (Index in : inputs) {
+    for (Index& in : inputs) {
       if (in == previous) in = size() - 1;
       if (in < -1 || in >= size())
         raise<ParameterError>("param.012", "Network::add: ", L::kind, " '", name, "' input ", in,
                               " is not an earlier node (0..", size() - 1, ") or the model input (-1)");
-      info.inputs[static_cast<std::size_t>(k++)] = in;
     }
     layer.set_name(name);
     layers_.emplace_back(std::move(layer));
-    nodes_.push_back(std::move(info));
+    nodes_.push_back(detail::make_node<L>(size(), std::move(name), std::move(inputs)));
     return size() - 1;
   }
 
-  // --- model interface (see docs/design.md) ---
-  Index size() const { return static_cast<Index>(nodes_.size()); }
-  const NodeInfo& node(Index i) const {
-    detail::check_node_index(nodes_, i);
-    return nodes_[static_cast<std::size_t>(i)];
-  }
-  const std::vector<NodeInfo>& nodes() const { return nodes_; }
-  Index find(std::string_view name) const { return detail::find_node(nodes_, name); }
+  // --- model interface (see docs/design.md): size, node, nodes, find from NodeTable ---
   template <class F> void visit(Index i, F&& f) const {
     detail::check_node_index(nodes_, i);
     std::visit(f, layers_[static_cast<std::size_t>(i)]);
@@ -100,7 +83,6 @@ class Network {
     return *p;
   }
   std::vector<AnyLayer<T>> layers_;
-  std::vector<NodeInfo> nodes_;
 };
 
 ATTRIB_END_NAMESPACE

@@ -11,19 +11,16 @@
 ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
+template <class L, class = void>
+struct has_parameters : std::false_type {};
+template <class L>
+struct has_parameters<L, std::void_t<decltype(std::declval<L&>().parameters(
+                             [](const char*, auto&) {}))>> : std::true_type {};
+
+/// The layer's own parameter list (Layer::parameters(f)); layers without one have none.
 template <class L, class F>
 void layer_parameters(L& layer, F&& f) {
-  using U = std::remove_const_t<L>;
-  using T = typename U::Scalar;
-  if constexpr (std::is_same_v<U, Dense<T>> || std::is_same_v<U, Conv2d<T>>) {
-    f("weight", layer.weight());
-    if (layer.has_bias()) f("bias", layer.bias());
-  } else if constexpr (std::is_same_v<U, BatchNorm2d<T>>) {
-    f("weight", layer.weight());
-    f("bias", layer.bias());
-    f("running_mean", layer.running_mean());
-    f("running_var", layer.running_var());
-  }
+  if constexpr (has_parameters<L>::value) layer.parameters(f);
 }
 }  // namespace detail
 

@@ -12,7 +12,7 @@
 
 #include "attrib/layers/add.hpp"
 #include "attrib/layers/traits.hpp"
-#include "attrib/models/node.hpp"
+#include "attrib/graph/node.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -39,13 +39,7 @@ Index append_block(B& b, std::vector<NodeInfo>& out, Index input, const std::str
     return b.append_nodes(out, input, default_name);
   } else {
     if (b.has_default_name()) b.set_default_name(default_name);
-    NodeInfo n;
-    n.index = static_cast<Index>(out.size());
-    n.name = b.name();
-    n.kind = B::kind;
-    n.arity = 1;
-    n.inputs = {input, -1};
-    out.push_back(std::move(n));
+    out.push_back(make_node<B>(static_cast<Index>(out.size()), b.name(), {input}));
     return out.back().index;
   }
 }
@@ -67,7 +61,7 @@ struct IdentityShortcut {
 };
 
 template <class... Blocks>
-class Sequential {
+class Sequential : public detail::NodeTable {
   static_assert(sizeof...(Blocks) > 0, "attrib::Sequential needs at least one layer");
 
  public:
@@ -83,14 +77,7 @@ class Sequential {
   Sequential(const Sequential&) = default;
   Sequential& operator=(const Sequential&) = default;
 
-  // --- model interface (see docs/design.md) ---
-  Index size() const { return node_count; }
-  const NodeInfo& node(Index i) const {
-    detail::check_node_index(nodes_, i);
-    return nodes_[static_cast<std::size_t>(i)];
-  }
-  const std::vector<NodeInfo>& nodes() const { return nodes_; }
-  Index find(std::string_view name) const { return detail::find_node(nodes_, name); }
+  // --- model interface (see docs/design.md): size, node, nodes, find from NodeTable ---
   /// Calls f(layer) with node i's layer as its concrete type.
   template <class F> void visit(Index i, F&& f) const {
     detail::check_node_index(nodes_, i);
@@ -132,7 +119,6 @@ class Sequential {
   }
 
   std::tuple<Blocks...> blocks_;
-  std::vector<NodeInfo> nodes_;
 };
 
 /// Residual block: out = main(x) + shortcut(x), with an identity or projection shortcut.
@@ -155,13 +141,7 @@ class Residual {
     const Index a = detail::append_block(main_, out, input, detail::join(prefix, "main"));
     const Index b = detail::append_block(shortcut_, out, input, detail::join(prefix, "shortcut"));
     if (add_.has_default_name()) add_.set_default_name(detail::join(prefix, "add"));
-    NodeInfo n;
-    n.index = static_cast<Index>(out.size());
-    n.name = add_.name();
-    n.kind = Add<Scalar>::kind;
-    n.arity = 2;
-    n.inputs = {a, b};
-    out.push_back(std::move(n));
+    out.push_back(detail::make_node<Add<Scalar>>(static_cast<Index>(out.size()), add_.name(), {a, b}));
     return out.back().index;
   }
   template <class F> void visit_local(Index i, F&& f) const { visit_impl(*this, i, f); }

@@ -63,9 +63,12 @@ enum class DeepLiftMaxPool {
 };
 
 namespace detail {
+/// Activations that expose their scalar function (`T value(T) const`), needed by RevealCancel.
+template <class L, class = void>
+struct has_scalar_value : std::false_type {};
 template <class L>
-inline constexpr bool mixes_units_v = std::is_same_v<L, Dense<typename L::Scalar>> ||
-                                      std::is_same_v<L, Conv2d<typename L::Scalar>>;
+struct has_scalar_value<L, std::void_t<decltype(std::declval<const L&>().value(typename L::Scalar(0)))>>
+    : std::true_type {};
 }  // namespace detail
 
 /// Per-node positive/negative contributions of the forward differences (RevealCancel).
@@ -125,11 +128,16 @@ struct DeepLift {
     st.reveal.assign(static_cast<std::size_t>(n), 0);
     for (Index i = 0; i < n; ++i) {
       const NodeInfo& node = model.node(i);
-      if (std::string(node.kind) != "ReLU") continue;
-      const Index p = node.inputs[0];
-      // An Add counts as a Dense layer [1, 1] (as in the paper's ResNet converter).
-      const bool after_dense =
-          p >= 0 && (std::string(model.node(p).kind) == "Dense" || std::string(model.node(p).kind) == "Add");
+      if (node.role != Role::activation) continue;
+      const Index p = node.input(0);
+      // After a fully connected layer; a sum (Add) counts as a Dense layer [1, 1] (as in the
+      // paper's ResNet converter).
+      bool after_dense = false;
+      if (p >= 0)
+        model.visit(p, [&](const auto& producer) {
+          using P = std::decay_t<decltype(producer)>;
+          after_dense = std::is_same_v<P, Dense<T>> || P::role == Role::sum;
+        });
       st.reveal[std::size_t(i)] = nonlinear == DeepLiftNonlinear::reveal_cancel ||
                                   (nonlinear == DeepLiftNonlinear::genomics_default && after_dense);
     }
@@ -144,23 +152,26 @@ struct DeepLift {
       model.visit(i, [&](const auto& layer) {
         using L = std::decay_t<decltype(layer)>;
         const Index p = node.inputs[0];
-        if constexpr (detail::mixes_units_v<L>) {
-          Tensor<T>& dp = ws.temp(30);
-          Tensor<T>& dn = ws.temp(31);
+        auto f = ws.frame();
+        if constexpr (L::role == Role::weighted_linear) {
+          Tensor<T>& dp = f.tensor(tr.output(p).shape());
+          Tensor<T>& dn = f.tensor(tr.output(p).shape());
           sign_split(tr.output(p), ref->output(p), dp, dn);
           mix(layer, dp.cview(), dn.cview(), pos, neg, tr.output(i).shape(), ws);
         } else if constexpr (is_linear_layer_v<L>) {
           mix(layer, st.pos[std::size_t(p + 1)].cview(), st.neg[std::size_t(p + 1)].cview(), pos, neg,
               tr.output(i).shape(), ws);
-        } else if constexpr (is_binary_layer_v<L>) {
-          // Add as a Dense layer [1, 1]: the sign-split differences of both inputs, summed.
-          Tensor<T>& dp = ws.temp(30);
-          Tensor<T>& dn = ws.temp(31);
-          sign_split(tr.output(node.inputs[0]), ref->output(node.inputs[0]), pos, neg);
-          sign_split(tr.output(node.inputs[1]), ref->output(node.inputs[1]), dp, dn);
-          pos.vec() += dp.vec();
-          neg.vec() += dn.vec();
-        } else if constexpr (is_reshape<L, T>()) {
+        } else if constexpr (L::role == Role::sum) {
+          // A sum as a Dense layer [1, ..., 1]: the sign-split differences of the inputs, summed.
+          Tensor<T>& dp = f.tensor(tr.output(i).shape());
+          Tensor<T>& dn = f.tensor(tr.output(i).shape());
+          sign_split(tr.output(node.input(0)), ref->output(node.input(0)), pos, neg);
+          for (int k = 1; k < node.arity; ++k) {
+            sign_split(tr.output(node.input(k)), ref->output(node.input(k)), dp, dn);
+            pos.vec() += dp.vec();
+            neg.vec() += dn.vec();
+          }
+        } else if constexpr (L::role == Role::reshape) {
           pos.resize(tr.output(i).shape());
           neg.resize(tr.output(i).shape());
           pos.vec() = st.pos[std::size_t(p + 1)].vec();
@@ -172,17 +183,16 @@ struct DeepLift {
     }
   }
 
-  // --- linear layers that mix units: collapse to one multiplier per input unit ---
-  template <class T>
-  void backward(const Dense<T>& l, Step<T, MultiplierPair<T>>& s) const { collapse(l, s); }
-  template <class T>
-  void backward(const Conv2d<T>& l, Step<T, MultiplierPair<T>>& s) const { collapse(l, s); }
+  // --- weighted linear layers mix units: collapse to one multiplier per input unit ---
+  template <class L, class T, class = std::enable_if_t<L::role == Role::weighted_linear>>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const { collapse(l, s); }
 
-  // --- per-unit linear layers: keep positive and negative multipliers apart ---
-  template <class L, class T, class = std::enable_if_t<is_linear_layer_v<L> && !detail::mixes_units_v<L>>>
+  // --- other linear layers (per-unit, average pools): keep positive and negative apart ---
+  template <class L, class T,
+            class = std::enable_if_t<is_linear_layer_v<L> && L::role != Role::weighted_linear>, class = void>
   void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
-    Tensor<T>& t = s.ws.temp(32);
-    t.resize(s.x.shape());
+    auto f = s.ws.frame();
+    Tensor<T>& t = f.tensor(s.x.shape());
     l.backward_transformed(transform::Positive{}, s.out.pos, s.in.pos, s.ws);
     l.backward_transformed(transform::Negative{}, s.out.neg, t.view(), s.ws);
     s.in.pos.vec() += t.vec();
@@ -191,33 +201,36 @@ struct DeepLift {
     s.in.neg.vec() += t.vec();
   }
 
-  template <class T>
-  void backward(const ReLU<T>&, Step<T, MultiplierPair<T>>& s) const {
+  // --- elementwise activations: Rescale or RevealCancel ---
+  template <class L, class T, class = std::enable_if_t<L::role == Role::activation>, class = void, class = void>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
     const auto x = s.x, y = s.y, x0 = s.ref_x(), y0 = s.ref_y();
     const bool reveal = s.rule_state && s.template state<DeepLiftState<T>>().reveal[std::size_t(s.node.index)];
     if (!reveal) {
+      // Where |dx| < near_zero the slope is the derivative at the reference, f'(x0).
+      auto frame = s.ws.frame();
+      const Tensor<T>* at_ref = nullptr;
+      for (Index i = 0; i < x.size() && !at_ref; ++i)
+        if (!(std::abs(x[i] - x0[i]) >= T(near_zero))) {
+          Tensor<T>& ones = frame.tensor(x.shape());
+          Tensor<T>& g = frame.tensor(x.shape());
+          ones.fill(T(1));
+          l.backward(x0, ones.cview(), g.view(), s.ws);
+          at_ref = &g;
+        }
       for (Index i = 0; i < x.size(); ++i) {
         const T dx = x[i] - x0[i];
-        const T slope = std::abs(dx) >= T(near_zero) ? (y[i] - y0[i]) / dx : (x0[i] > T(0) ? T(1) : T(0));
+        const T slope = std::abs(dx) >= T(near_zero) ? (y[i] - y0[i]) / dx : (*at_ref)[i];
         s.in.pos[i] = slope * s.out.pos[i];
         s.in.neg[i] = slope * s.out.neg[i];
       }
       return;
     }
-    const auto& st = s.template state<DeepLiftState<T>>();
-    const Tensor<T>& dp = st.pos[std::size_t(s.node.inputs[0] + 1)];
-    const Tensor<T>& dn = st.neg[std::size_t(s.node.inputs[0] + 1)];
-    const auto f = [](T v) { return v > T(0) ? v : T(0); };
-    const auto pc = [](T t) {
-      if (std::abs(t) < T(5e-8)) return t >= T(0) ? t + T(1e-7) : t - T(1e-7);
-      return t;
-    };
-    for (Index i = 0; i < x.size(); ++i) {
-      const T r = x0[i], p = dp[i], q = dn[i];
-      const T dyp = T(0.5) * ((f(r + p) - f(r)) + (f(r + q + p) - f(r + q)));
-      const T dyn = T(0.5) * ((f(r + q) - f(r)) + (f(r + p + q) - f(r + p)));
-      s.in.pos[i] = dyp / pc(p) * s.out.pos[i];
-      s.in.neg[i] = dyn / pc(q) * s.out.neg[i];
+    if constexpr (!detail::has_scalar_value<L>::value) {
+      raise<RuleError>("rule.010", "DeepLIFT RevealCancel at ", L::kind, " '", s.node.name,
+                       "': the layer does not expose its scalar function (T value(T) const); use Rescale");
+    } else {
+      reveal_cancel(l, s);
     }
   }
 
@@ -232,31 +245,48 @@ struct DeepLift {
     cross_max(l, s, s.out.neg, s.in.neg);
   }
 
-  /// Residual Add as a Dense layer with weights [1, 1].
-  template <class T>
-  void backward(const Add<T>&, Step<T, MultiplierPair<T>>& s) const {
-    const auto x0a = s.ref_x(0), x0b = s.ref_x(1);
-    for (Index i = 0; i < s.y.size(); ++i) {
-      const T mp = s.out.pos[i], mn = s.out.neg[i];
-      const auto pick = [&](T d) { return d > T(0) ? mp : d < T(0) ? mn : T(0.5) * (mp + mn); };
-      const T ma = pick(s.x[i] - x0a[i]), mb = pick(s.x2[i] - x0b[i]);
-      s.in.pos[i] = s.in.neg[i] = ma;
-      s.in2->pos[i] = s.in2->neg[i] = mb;
+  /// Sums (residual Add) as a Dense layer with weights [1, ..., 1]: m_k by the sign of dx_k.
+  template <class L, class T, class = std::enable_if_t<L::role == Role::sum>, class = void, class = void, class = void>
+  void backward(const L&, Step<T, MultiplierPair<T>>& s) const {
+    for (int k = 0; k < s.arity(); ++k) {
+      const auto xk = s.x_at(k), x0k = s.ref_x(k);
+      MultiplierPair<T>& in = s.in_at(k);
+      for (Index i = 0; i < s.y.size(); ++i) {
+        const T mp = s.out.pos[i], mn = s.out.neg[i], d = xk[i] - x0k[i];
+        in.pos[i] = in.neg[i] = d > T(0) ? mp : d < T(0) ? mn : T(0.5) * (mp + mn);
+      }
     }
   }
 
-  template <class T>
-  void backward(const Flatten<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
-  template <class T>
-  void backward(const Identity<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
-  template <class T>
-  void backward(const Dropout<T>& l, Step<T, MultiplierPair<T>>& s) const { reshape(l, s); }
+  /// Reshapes (Flatten, Identity, Dropout, ...): both multipliers move with the values.
+  template <class L, class T, class = std::enable_if_t<L::role == Role::reshape>, class = void, class = void,
+            class = void, class = void>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    l.backward(s.x, s.out.pos, s.in.pos, s.ws);
+    l.backward(s.x, s.out.neg, s.in.neg, s.ws);
+  }
 
  private:
   template <class L, class T>
-  static constexpr bool is_reshape() {
-    return std::is_same_v<L, Flatten<T>> || std::is_same_v<L, Identity<T>> || std::is_same_v<L, Dropout<T>>;
+  static void reveal_cancel(const L& l, Step<T, MultiplierPair<T>>& s) {
+    const auto x = s.x, x0 = s.ref_x();
+    const auto& st = s.template state<DeepLiftState<T>>();
+    const Tensor<T>& dp = st.pos[std::size_t(s.node.input(0) + 1)];
+    const Tensor<T>& dn = st.neg[std::size_t(s.node.input(0) + 1)];
+    const auto f = [&l](T v) { return l.value(v); };
+    const auto pc = [](T t) {
+      if (std::abs(t) < T(5e-8)) return t >= T(0) ? t + T(1e-7) : t - T(1e-7);
+      return t;
+    };
+    for (Index i = 0; i < x.size(); ++i) {
+      const T r = x0[i], p = dp[i], q = dn[i];
+      const T dyp = T(0.5) * ((f(r + p) - f(r)) + (f(r + q + p) - f(r + q)));
+      const T dyn = T(0.5) * ((f(r + q) - f(r)) + (f(r + p + q) - f(r + p)));
+      s.in.pos[i] = dyp / pc(p) * s.out.pos[i];
+      s.in.neg[i] = dyn / pc(q) * s.out.neg[i];
+    }
   }
+
   template <class T>
   static void sign_split(ConstView<T> x, ConstView<T> x0, Tensor<T>& pos, Tensor<T>& neg) {
     pos.resize(x.shape());
@@ -271,10 +301,10 @@ struct DeepLift {
   template <class L, class T>
   static void mix(const L& l, ConstView<T> dp, ConstView<T> dn, Tensor<T>& pos, Tensor<T>& neg, const Shape& out,
                   Workspace<T>& ws) {
-    Tensor<T>& t = ws.temp(33);
+    auto f = ws.frame();
+    Tensor<T>& t = f.tensor(out);
     pos.resize(out);
     neg.resize(out);
-    t.resize(out);
     l.forward_transformed(transform::Positive{}, BiasMode::none, dp, pos.view(), ws);
     l.forward_transformed(transform::Negative{}, BiasMode::none, dn, t.view(), ws);
     pos.vec() += t.vec();
@@ -286,10 +316,10 @@ struct DeepLift {
   template <class L, class T>
   void collapse(const L& l, Step<T, MultiplierPair<T>>& s) const {
     const auto x0 = s.ref_x();
-    Tensor<T>& a = s.ws.temp(34);  // multiplier for dx > 0
-    Tensor<T>& b = s.ws.temp(35);  // for dx < 0
-    Tensor<T>& t = s.ws.temp(36);
-    for (auto* u : {&a, &b, &t}) u->resize(s.x.shape());
+    auto f = s.ws.frame();
+    Tensor<T>& a = f.tensor(s.x.shape());  // multiplier for dx > 0
+    Tensor<T>& b = f.tensor(s.x.shape());  // for dx < 0
+    Tensor<T>& t = f.tensor(s.x.shape());
     if (s.out.pos.vec() == s.out.neg.vec()) {
       // m+ = m- (everywhere in Rescale mode): both cases reduce to one product, W^T m for the
       // standard rule and W+^T m for the ablation (the dx = 0 case gives W^T m as well).
@@ -321,8 +351,7 @@ struct DeepLift {
       any_zero = any_zero || d == T(0);
     }
     if (any_zero) {  // dx = 0: W^T (m+ + m-) / 2
-      Tensor<T>& mean = s.ws.temp(37);
-      mean.resize(s.y.shape());
+      Tensor<T>& mean = f.tensor(s.y.shape());
       mean.vec() = T(0.5) * (s.out.pos.vec() + s.out.neg.vec());
       l.backward_transformed(transform::Identity{}, mean.cview(), t.view(), s.ws);
       for (Index i = 0; i < s.x.size(); ++i)
@@ -334,33 +363,24 @@ struct DeepLift {
   template <class T>
   void cross_max(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s, const Tensor<T>& g, Tensor<T>& out) const {
     const auto x0 = s.ref_x(), y0 = s.ref_y();
-    Tensor<Index>& ia = s.ws.index_temp(0);
-    Tensor<Index>& ib = s.ws.index_temp(1);
-    ia.resize(s.y.shape());
-    ib.resize(s.y.shape());
+    auto f = s.ws.frame();
+    Tensor<Index>& ia = f.index_tensor(s.y.shape());
+    Tensor<Index>& ib = f.index_tensor(s.y.shape());
     l.argmax(s.x, ia.view());
     l.argmax(x0, ib.view());
-    Tensor<T>& num = s.ws.temp(38);
-    num.resize(s.x.shape());
+    Tensor<T>& num = f.tensor(s.x.shape());
     num.set_zero();
     for (Index k = 0; k < s.y.size(); ++k) {
       const T ym = std::max(s.y[k], y0[k]);
       if (ia[k] >= 0) num[ia[k]] += (ym - y0[k]) * g[k];
       if (ib[k] >= 0) num[ib[k]] += (s.y[k] - ym) * g[k];
     }
-    Tensor<T>& grad = s.ws.temp(39);
-    grad.resize(s.x.shape());
+    Tensor<T>& grad = f.tensor(s.x.shape());
     l.backward(s.x, g, grad.view(), s.ws);
     for (Index i = 0; i < s.x.size(); ++i) {
       const T d = s.x[i] - x0[i];
       out[i] = std::abs(d) >= T(near_zero) ? num[i] / d : grad[i];
     }
-  }
-
-  template <class L, class T>
-  static void reshape(const L& l, Step<T, MultiplierPair<T>>& s) {
-    l.backward(s.x, s.out.pos, s.in.pos, s.ws);
-    l.backward(s.x, s.out.neg, s.in.neg, s.ws);
   }
 };
 

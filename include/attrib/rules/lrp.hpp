@@ -65,7 +65,8 @@ struct LrpZPlus : LrpCommon {
     eps = stabilizer;
   }
   ATTRIB_LRP_LINEAR_OVERLOAD {
-    const auto xp = lrp::part(s.x, +1, s.ws, lrp::part_a), xn = lrp::part(s.x, -1, s.ws, lrp::part_b);
+    auto f = s.ws.frame();
+    const auto xp = lrp::part<T>(s.x, +1, f), xn = lrp::part<T>(s.x, -1, f);
     lrp::redistribute(layer, s.x, s.out, s.in, s.ws, eps, T(1), false,
                       lrp::term(xp, transform::Positive{}, bias ? BiasMode::transformed : BiasMode::none),
                       lrp::term(xn, transform::Negative{}));
@@ -91,7 +92,8 @@ struct LrpAlphaBeta : LrpCommon {
     return "LrpAlpha" + detail::cat(alpha) + "Beta" + detail::cat(beta);
   }
   ATTRIB_LRP_LINEAR_OVERLOAD {
-    const auto xp = lrp::part(s.x, +1, s.ws, lrp::part_a), xn = lrp::part(s.x, -1, s.ws, lrp::part_b);
+    auto f = s.ws.frame();
+    const auto xp = lrp::part<T>(s.x, +1, f), xn = lrp::part<T>(s.x, -1, f);
     const BiasMode bm = bias ? BiasMode::transformed : BiasMode::none;
     lrp::redistribute(layer, s.x, s.out, s.in, s.ws, eps, T(alpha), false,
                       lrp::term(xp, transform::Positive{}, bm), lrp::term(xn, transform::Negative{}));
@@ -113,14 +115,13 @@ struct LrpGamma : LrpCommon {
     eps = stabilizer;
   }
   ATTRIB_LRP_LINEAR_OVERLOAD {
-    const auto xp = lrp::part(s.x, +1, s.ws, lrp::part_a), xn = lrp::part(s.x, -1, s.ws, lrp::part_b);
+    auto f = s.ws.frame();
+    const auto xp = lrp::part<T>(s.x, +1, f), xn = lrp::part<T>(s.x, -1, f);
     const BiasMode bm = bias ? BiasMode::transformed : BiasMode::none;
     const transform::Affine<double> up{1, gamma, 0}, down{1, 0, gamma};
     // Split R by the sign of the unmodified output z_j.
-    Tensor<T>& rp = s.ws.temp(lrp::part_c);
-    Tensor<T>& rn = s.ws.temp(lrp::part_d);
-    rp.resize(s.out.shape());
-    rn.resize(s.out.shape());
+    Tensor<T>& rp = f.tensor(s.out.shape());
+    Tensor<T>& rn = f.tensor(s.out.shape());
     layer.forward_transformed(transform::Identity{}, bm, s.x, rp.view(), s.ws);
     for (Index j = 0; j < rp.size(); ++j) {
       const bool pos = rp[j] > T(0);
@@ -169,7 +170,8 @@ struct LrpZBox : LrpCommon {
     eps = stabilizer;
   }
   ATTRIB_LRP_LINEAR_OVERLOAD {
-    const auto l = broadcast(low, s.x, s.node, s.ws, lrp::part_a), h = broadcast(high, s.x, s.node, s.ws, lrp::part_b);
+    auto f = s.ws.frame();
+    const auto l = broadcast(low, s.x, s.node, f), h = broadcast(high, s.x, s.node, f);
     lrp::redistribute(layer, s.x, s.out, s.in, s.ws, eps, T(1), false, lrp::term(s.x, transform::Identity{}),
                       lrp::term(l, transform::Positive{}, BiasMode::none, T(-1)),
                       lrp::term(h, transform::Negative{}, BiasMode::none, T(-1)));
@@ -177,10 +179,9 @@ struct LrpZBox : LrpCommon {
 
  private:
   template <class T>
-  static ConstView<T> broadcast(const Tensor<double>& b, ConstView<T> x, const NodeInfo& node, Workspace<T>& ws,
-                                std::size_t k) {
-    Tensor<T>& t = ws.temp(k);
-    t.resize(x.shape());
+  static ConstView<T> broadcast(const Tensor<double>& b, ConstView<T> x, const NodeInfo& node,
+                                typename Workspace<T>::Frame& f) {
+    Tensor<T>& t = f.tensor(x.shape());
     const Index n = x.shape().batch(), per = x.shape().sample_size();
     const Index channels = x.rank() >= 2 ? x.dim(1) : 1, plane = channels ? per / channels : 0;
     if (b.size() == 1) {

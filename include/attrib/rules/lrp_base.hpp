@@ -1,8 +1,8 @@
 #pragma once
 // The machinery shared by the LRP family.
 //
-// Every LRP rule on a linear layer (Dense, Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d,
-// Normalize) is one formula over "terms" (input tensor, weight transform, bias mode, sign):
+// Every LRP rule on a linear layer (any layer with the transformed-weight primitives: Dense,
+// Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, Normalize) is one formula over "terms" (input tensor, weight transform, bias mode, sign):
 //     z     = sum_k  c_k * ( f_k(W) u_k  + bias_k )
 //     s     = R_out / stab(z)
 //     R_in += scale * sum_k  c_k * u_k (.) f_k(W)^T s        (u_k omitted for flat/w^2 terms)
@@ -10,11 +10,11 @@
 // stab(z) = z + eps * sign(z) with sign(0) = +1; a denominator that is still exactly 0
 // (eps = 0) contributes nothing (0/0 := 0), which the conservation report makes visible.
 //
-// LrpCommon gives every LRP rule the same behaviour on the other layers:
-//   ReLU            relevance passes unchanged
-//   MaxPool2d       winner-take-all (default) or proportional to the inputs in each window
-//   Add (residual)  split in proportion to the two inputs: R_a = a R / stab(a + b)
-//   Flatten, Identity, Dropout   reshaped / copied
+// LrpCommon gives every LRP rule the same behaviour on the other layers, by role:
+//   activation (ReLU, ...)   relevance passes unchanged
+//   MaxPool2d                winner-take-all (default) or proportional to the inputs in each window
+//   sum (residual Add)       split in proportion to the inputs: R_a = a R / stab(a + b)
+//   reshape (Flatten, Identity, Dropout), concat   moved with the values (the layer's backward)
 #include "attrib/core/config.hpp"
 #include "attrib/detail/transformed.hpp"
 #include "attrib/layers/layers.hpp"
@@ -48,16 +48,10 @@ void stabilized_divide(ConstView<T> r, TensorView<T> z, double eps) {
   }
 }
 
-/// Workspace temporaries used here (indices 16..27 are reserved for the LRP family).
-enum Temp : std::size_t {
-  z_ = 16, zk_ = 17, c_ = 18, ones_ = 19, part_a = 20, part_b = 21, part_c = 22, part_d = 23,
-  weights_ = 24  // .. 27: transformed weights per term
-};
-
-/// x+ or x- (sign > 0 / < 0) into workspace temp k.
+/// x+ or x- (sign > 0 / < 0) in a scratch tensor of the caller's frame.
 template <class T>
-ConstView<T> part(ConstView<T> x, int sign, Workspace<T>& ws, std::size_t k) {
-  Tensor<T>& t = ws.temp(k);
+ConstView<T> part(ConstView<T> x, int sign, typename Workspace<T>::Frame& f) {
+  Tensor<T>& t = f.tensor(x.shape());
   t.resize(x.shape());
   if (sign > 0) t.vec() = x.vec().cwiseMax(T(0));
   else t.vec() = x.vec().cwiseMin(T(0));
@@ -69,34 +63,20 @@ struct nondeduced { using type = T; };
 template <class T>
 using nondeduced_t = typename nondeduced<T>::type;
 
-/// Layers that take explicit weights (Dense, Conv2d): the transformed weights are then built
-/// once per term and used for both the forward and the transposed product.
-template <class L, class = void>
-struct takes_explicit_weights : std::false_type {};
-template <class L>
-struct takes_explicit_weights<
-    L, std::void_t<decltype(std::declval<const L&>().forward_with(
-           std::declval<ConstView<typename L::Scalar>>(), std::declval<const typename L::Scalar*>(),
-           std::declval<ConstView<typename L::Scalar>>(), std::declval<TensorView<typename L::Scalar>>(),
-           std::declval<Workspace<typename L::Scalar>&>()))>> : std::true_type {};
-
 /// The formula above. With accumulate = false, r_in is overwritten. Terms whose input is
 /// exactly zero (x- after a ReLU, ...) contribute nothing and are skipped.
 template <class T, class L, class... Terms>
 void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<ConstView<T>> r_out,
                   nondeduced_t<TensorView<T>> r_in, Workspace<T>& ws, double eps, nondeduced_t<T> scale,
                   bool accumulate, const Terms&... terms) {
-  Tensor<T>& z = ws.temp(z_);
-  Tensor<T>& zk = ws.temp(zk_);
-  Tensor<T>& c = ws.temp(c_);
-  z.resize(r_out.shape());
-  zk.resize(r_out.shape());
-  c.resize(x.shape());
+  auto frame = ws.frame();
+  Tensor<T>& z = frame.tensor(r_out.shape());
+  Tensor<T>& zk = frame.tensor(r_out.shape());
+  Tensor<T>& c = frame.tensor(x.shape());
   z.set_zero();
   ConstView<T> ones;
   if (((terms.input.empty()) || ...)) {
-    Tensor<T>& o = ws.temp(ones_);
-    o.resize(x.shape());
+    Tensor<T>& o = frame.tensor(x.shape());
     o.fill(T(1));
     ones = o.cview();
   }
@@ -112,12 +92,11 @@ void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<Con
   auto fwd = [&](const auto& t) {
     const std::size_t i = k++;
     if (skip[i]) return;
-    if constexpr (takes_explicit_weights<L>::value) {
+    if constexpr (L::role == Role::weighted_linear) {
       const auto& w = layer.weight();
       const T* tw = detail::transformed(t.f, w.data(), w.shape().size(), ws, Slot::weights);
       if (tw != w.data()) {  // keep a copy: Slot::weights is reused by the next term
-        Tensor<T>& keep = ws.temp(weights_ + i);
-        keep.resize(w.shape());
+        Tensor<T>& keep = frame.tensor(w.shape());
         std::copy(tw, tw + w.shape().size(), keep.data());
         tw = keep.data();
       }
@@ -135,7 +114,7 @@ void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<Con
   auto back = [&](const auto& t) {
     const std::size_t i = k++;
     if (skip[i]) return;
-    if constexpr (takes_explicit_weights<L>::value) layer.backward_with(weights[i], z.cview(), c.view(), ws);
+    if constexpr (L::role == Role::weighted_linear) layer.backward_with(weights[i], z.cview(), c.view(), ws);
     else layer.backward_transformed(t.f, z.cview(), c.view(), ws);
     if (t.input.empty()) r_in.vec() += (scale * t.coef) * c.vec();
     else r_in.vec() += (scale * t.coef) * t.input.vec().cwiseProduct(c.vec());
@@ -151,20 +130,26 @@ enum class MaxPoolRule {
   proportional      ///< in proportion to the inputs of the window (z-rule over the window)
 };
 
-/// Behaviour shared by all LRP rules on non-linear and shape-only layers.
+/// Behaviour shared by all LRP rules on non-linear and shape-only layers, by role: a new layer
+/// of one of these roles gets it without edits here.
 struct LrpCommon {
   static constexpr Seed seed = Seed::relevance;
   double eps = 1e-6;  ///< stabiliser of the rule (also used for the residual Add split)
   MaxPoolRule maxpool = MaxPoolRule::winner_take_all;
 
-  template <class T, class S>
-  void backward(const ReLU<T>&, Step<T, S>& s) const { s.in.vec() = s.out.vec(); }
-  template <class T, class S>
-  void backward(const Flatten<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
-  template <class T, class S>
-  void backward(const Identity<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
-  template <class T, class S>
-  void backward(const Dropout<T>& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
+  /// Elementwise activations: relevance passes unchanged.
+  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::activation>>
+  void backward(const L&, Step<T, S>& s) const { s.in.vec() = s.out.vec(); }
+
+  /// Reshapes (Flatten, Identity, Dropout, ...): relevance moves with the values.
+  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::reshape>, class = void>
+  void backward(const L& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
+
+  /// Concatenations: each input gets the relevance of its part of the output.
+  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::concat>, class = void, class = void>
+  void backward(const L& l, Step<T, S>& s) const {
+    for (int k = 0; k < s.arity(); ++k) l.backward(s.inputs(), k, s.out, s.in_at(k), s.ws);
+  }
 
   template <class T, class S>
   void backward(const MaxPool2d<T>& l, Step<T, S>& s) const {
@@ -179,16 +164,18 @@ struct LrpCommon {
                       lrp::term(s.x, transform::Identity{}));
   }
 
-  /// R_a = a R / stab(a + b), R_b = b R / stab(a + b).
-  template <class T, class S>
-  void backward(const Add<T>&, Step<T, S>& s) const {
+  /// Sums (residual Add, any number of inputs): R_k = x_k R / stab(sum_k' x_k').
+  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::sum>, class = void, class = void,
+            class = void>
+  void backward(const L&, Step<T, S>& s) const {
     const T e = static_cast<T>(eps);
+    const int n = s.arity();
     for (Index i = 0; i < s.out.size(); ++i) {
-      const T z = s.x[i] + s.x2[i];
+      T z = s.x_at(0)[i];
+      for (int k = 1; k < n; ++k) z += s.x_at(k)[i];
       const T d = z + (z >= T(0) ? e : -e);
       const T q = d == T(0) ? T(0) : s.out[i] / d;
-      s.in[i] = s.x[i] * q;
-      (*s.in2)[i] = s.x2[i] * q;
+      for (int k = 0; k < n; ++k) s.in_at(k)[i] = s.x_at(k)[i] * q;
     }
   }
 };

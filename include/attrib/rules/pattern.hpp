@@ -93,15 +93,10 @@ struct PatternNet : Gradient {
   }
 
   using Gradient::backward;
-  template <class S>
-  void backward(const Dense<T>& l, Step<T, S>& s) const {
-    const Tensor<T>& a = lookup(l);
-    l.backward_with(a.cview(), s.out, s.in);
-  }
-  template <class S>
-  void backward(const Conv2d<T>& l, Step<T, S>& s) const {
-    const Tensor<T>& a = lookup(l);
-    l.backward_with(a.cview(), s.out, s.in, s.ws);
+  /// Weighted linear layers (Dense, Conv2d): r_in = A^T r_out.
+  template <class L, class S, class = std::enable_if_t<L::role == Role::weighted_linear>>
+  void backward(const L& l, Step<T, S>& s) const {
+    l.backward_with(lookup(l).cview(), s.out, s.in, s.ws);
   }
 
  private:
@@ -135,7 +130,7 @@ struct PatternAttribution : Gradient {
     for (Index i = 0; i < model.size(); ++i)
       model.visit(i, [&](const auto& layer) {
         using L = std::decay_t<decltype(layer)>;
-        if constexpr (std::is_same_v<L, Dense<T>> || std::is_same_v<L, Conv2d<T>>) {
+        if constexpr (L::role == Role::weighted_linear) {
           if (!patterns->contains(layer.name())) return;
           const Tensor<T>& a = patterns->pattern(layer.name());
           detail::check_pattern_shape(a, layer.weight(), detail::pattern_who(layer));
@@ -148,12 +143,9 @@ struct PatternAttribution : Gradient {
   }
 
   using Gradient::backward;
-  template <class S>
-  void backward(const Dense<T>& l, Step<T, S>& s) const {
-    l.backward_with(lookup(l).cview(), s.out, s.in);
-  }
-  template <class S>
-  void backward(const Conv2d<T>& l, Step<T, S>& s) const {
+  /// Weighted linear layers (Dense, Conv2d): r_in = (A (.) W)^T r_out.
+  template <class L, class S, class = std::enable_if_t<L::role == Role::weighted_linear>>
+  void backward(const L& l, Step<T, S>& s) const {
     l.backward_with(lookup(l).cview(), s.out, s.in, s.ws);
   }
 

@@ -11,10 +11,10 @@
 ATTRIB_BEGIN_NAMESPACE
 namespace presets {
 
-inline Select convs() { return Select::kind({"Conv2d"}); }
-inline Select denses() { return Select::kind({"Dense"}); }
-inline Select first_linear() { return Select::first_of({"Conv2d", "Dense"}); }
-inline Select first_conv() { return Select::first_of({"Conv2d"}); }
+inline Select convs() { return Select::kind<Conv2d>(); }
+inline Select denses() { return Select::kind<Dense>(); }
+inline Select first_linear() { return Select::first_of(Role::weighted_linear); }
+inline Select first_conv() { return Select::first_of<Conv2d>(); }
 
 /// Zennit EpsilonPlus: Conv2d -> z+, everything else (Dense, pools, BN) -> epsilon.
 inline auto epsilon_plus(double epsilon = 1e-6) {

@@ -25,7 +25,7 @@
 // Not implemented: RG's "padding trick" (zeroing a 1-pixel border before SAME conv backward),
 // which W does not use either.
 //
-// Scratch: the scores of one batch item live in Workspace::temp(40); no allocation after warm-up.
+// Scratch: the scores of one batch item live in a workspace frame; no allocation after warm-up.
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
@@ -111,8 +111,6 @@ struct RectGradT : detail::RectGradBase {
                 "attrib::RectGradT: the seed must be Seed::gradient or Seed::relevance (logit value)");
   static constexpr const char* name = S == Seed::gradient ? "RectGrad" : "RectGradLogitSeed";
   static constexpr Seed seed = S;
-  /// Workspace::temp index holding the scores of one batch item.
-  static constexpr std::size_t scores_temp = 40;
 
   double percentile = 98;
   PercentileInterpolation interpolation = PercentileInterpolation::nearest;
@@ -132,8 +130,8 @@ struct RectGradT : detail::RectGradBase {
     detail::expect_relu_signal(s, layer, name);
     const Index n = s.y.shape().batch(), d = s.y.shape().sample_size();
     if (d == 0) return;
-    Tensor<T>& scores = s.ws.temp(scores_temp);
-    scores.resize(Shape{d});
+    auto f = s.ws.frame();
+    Tensor<T>& scores = f.tensor(Shape{d});
     for (Index b = 0; b < n; ++b) {
       const T *z = s.x.data() + b * d, *a = s.y.data() + b * d, *r = s.out.data() + b * d;
       for (Index i = 0; i < d; ++i) scores[i] = a[i] * r[i];

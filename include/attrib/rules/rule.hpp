@@ -21,8 +21,9 @@
 
 #include "attrib/core/tensor.hpp"
 #include "attrib/core/workspace.hpp"
-#include "attrib/models/node.hpp"
-#include "attrib/models/trace.hpp"
+#include "attrib/graph/node.hpp"
+#include "attrib/graph/trace.hpp"
+#include "attrib/layers/traits.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -33,19 +34,36 @@ enum class Seed {
   multiplier,  ///< one-hot x 1 on the multipliers: DeepLIFT (contributions sum to f_c(x) - f_c(x0))
 };
 
-/// Everything a rule sees when it processes one node.
+/// Everything a rule sees when it processes one node. `x` / `in` are the first input and the
+/// signal at it (all a single-input layer has); nodes with several inputs (Add, Concat, ...)
+/// reach input k with x_at(k) / in_at(k), k < arity().
 template <class T, class Signal>
 struct Step {
   const NodeInfo& node;
-  ConstView<T> x;      ///< the node's (first) input
-  ConstView<T> x2;     ///< second input (Add), else empty
+  ConstView<T> x;      ///< the node's first input
   ConstView<T> y;      ///< the node's output
   const Signal& out;   ///< signal at the output
-  Signal& in;          ///< signal at the (first) input, sized like x; the rule writes all of it
-  Signal* in2;         ///< signal at the second input (Add), else nullptr
+  Signal& in;          ///< signal at the first input, sized like x; the rule writes all of it
   Workspace<T>& ws;
-  const Trace<T>* reference;  ///< forward trace of the reference input (rules with needs_reference)
-  const void* rule_state = nullptr;  ///< the rule's prepared state (rules with a `state` type)
+  const Trace<T>* reference = nullptr;  ///< forward trace of the reference input (rules with needs_reference)
+  const void* rule_state = nullptr;     ///< the rule's prepared state (rules with a `state` type)
+  const ConstView<T>* xs = nullptr;     ///< all inputs (arity() of them; nullptr: just x)
+  Signal* const* ins = nullptr;         ///< all input signals (nullptr: just in)
+
+  /// Number of inputs of the node.
+  int arity() const { return node.arity; }
+  /// The k-th input (k < arity()).
+  ConstView<T> x_at(int k) const {
+    ATTRIB_ASSERT(k >= 0 && k < arity());
+    return xs ? xs[k] : x;
+  }
+  /// All inputs (for layers with any number of them).
+  Span<ConstView<T>> inputs() const { return xs ? Span<ConstView<T>>(xs, arity()) : Span<ConstView<T>>(&x, 1); }
+  /// The signal at the k-th input, sized like x_at(k); the rule writes all of it.
+  Signal& in_at(int k) const {
+    ATTRIB_ASSERT(k >= 0 && k < arity());
+    return ins ? *ins[k] : in;
+  }
 
   /// The state the rule's prepare() filled (type-checked by the caller's template argument).
   template <class State>
@@ -166,12 +184,26 @@ void init_signal(const R& rule, ConstView<T> seed, rule_signal_t<R, T>& s) {
   }
 }
 
+namespace detail {
+template <class R, class T, class = void>
+struct has_node_readout : std::false_type {};
+template <class R, class T>
+struct has_node_readout<R, T, std::void_t<decltype(std::declval<const R&>().readout(
+                                  std::declval<const rule_signal_t<R, T>&>(), std::declval<ConstView<T>>(),
+                                  std::declval<ConstView<T>>(), std::declval<Tensor<T>&>(), Index(0)))>>
+    : std::true_type {};
+}  // namespace detail
+
 /// Reads the attribution out of a signal at a tensor with the given activation (and the
-/// reference activation for rules with needs_reference, else empty).
+/// reference activation for rules with needs_reference, else empty): the output of node
+/// `node`, or the model input for node == -1 (rules whose read-out depends on the node, such as
+/// composites, define readout(signal, activation, ref, out, node)).
 template <class R, class T>
 void readout(const R& rule, const rule_signal_t<R, T>& s, ConstView<T> activation,
-             ConstView<T> ref_activation, Tensor<T>& out) {
-  if constexpr (detail::has_readout<R, T>::value) {
+             ConstView<T> ref_activation, Tensor<T>& out, Index node = -1) {
+  if constexpr (detail::has_node_readout<R, T>::value) {
+    rule.readout(s, activation, ref_activation, out, node);
+  } else if constexpr (detail::has_readout<R, T>::value) {
     rule.readout(s, activation, ref_activation, out);
   } else {
     static_assert(std::is_same_v<rule_signal_t<R, T>, Tensor<T>>,

@@ -259,16 +259,8 @@ bool fold_bias(Importer<T>& im, const Value& x, const std::vector<double>& b) {
   PendingNode<T>& p = im.pending(x.node);
   std::visit([&](auto& layer) {
     using L = std::decay_t<decltype(layer)>;
-    if constexpr (std::is_same_v<L, Dense<T>> || std::is_same_v<L, Conv2d<T>>) {
-      if (!layer.has_bias()) {
-        L with_bias = [&] {
-          if constexpr (std::is_same_v<L, Dense<T>>) return L(layer.in_features(), layer.out_features(), true);
-          else return L(layer.in_channels(), layer.out_channels(), layer.kernel_h(), layer.kernel_w(),
-                        Conv2dOptions(layer.options()).bias(true));
-        }();
-        with_bias.weight().assign(layer.weight().view(), p.name);
-        layer = std::move(with_bias);
-      }
+    if constexpr (L::role == Role::weighted_linear) {
+      layer.ensure_bias();
       auto bias = layer.bias().mutable_view();
       for (Index k = 0; k < bias.size(); ++k) bias[k] += static_cast<T>(b[static_cast<std::size_t>(k)]);
       done = true;

@@ -5,8 +5,9 @@
 #include "attrib/core/config.hpp"
 #include <vector>
 
+#include "attrib/core/span.hpp"
 #include "attrib/core/tensor.hpp"
-#include "attrib/models/node.hpp"
+#include "attrib/graph/node.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -31,7 +32,19 @@ class Trace {
     return out_[static_cast<std::size_t>(i)];
   }
   /// k-th input of a node.
-  ConstView<T> input_of(const NodeInfo& n, int k = 0) const { return output(n.inputs[k]); }
+  ConstView<T> input_of(const NodeInfo& n, int k = 0) const { return output(n.input(k)); }
+  /// All inputs of a node (valid until the next call; for layers with any number of inputs).
+  Span<ConstView<T>> inputs_of(const NodeInfo& n) const {
+    views_.resize(n.inputs.size());
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) views_[k] = output(n.inputs[k]);
+    return Span<ConstView<T>>(views_.data(), static_cast<int>(views_.size()));
+  }
+  /// Shapes of all inputs of a node (valid until the next call).
+  Span<Shape> input_shapes_of(const NodeInfo& n) const {
+    shapes_.resize(n.inputs.size());
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) shapes_[k] = output(n.inputs[k]).shape();
+    return Span<Shape>(shapes_.data(), static_cast<int>(shapes_.size()));
+  }
   /// The model output (the last node's output).
   ConstView<T> result() const { return out_.empty() ? input_ : out_.back(); }
 
@@ -58,6 +71,8 @@ class Trace {
   ConstView<T> input_;
   std::vector<Tensor<T>> owned_;
   std::vector<ConstView<T>> out_;
+  mutable std::vector<ConstView<T>> views_;  // scratch of inputs_of (reused: no allocation after warm-up)
+  mutable std::vector<Shape> shapes_;
 };
 
 ATTRIB_END_NAMESPACE

@@ -8,10 +8,21 @@
 #include <vector>
 
 #include "attrib/layers/traits.hpp"
-#include "attrib/models/trace.hpp"
+#include "attrib/graph/trace.hpp"
 #include "attrib/rules/rule.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
+
+namespace detail {
+/// The output shape of node n's layer for the inputs in the trace (any arity).
+template <class L, class T>
+Shape node_output_shape(const L& layer, const NodeInfo& n, const Trace<T>& trace) {
+  if constexpr (L::arity == 1) return layer.output_shape(trace.output(n.input(0)).shape());
+  else if constexpr (L::arity == 2)
+    return layer.output_shape(trace.output(n.input(0)).shape(), trace.output(n.input(1)).shape());
+  else return layer.output_shape(trace.input_shapes_of(n));
+}
+}  // namespace detail
 
 /// Runs the model on x (batched), storing every node's output in the trace. x is viewed, not
 /// copied: it must outlive the trace's use.
@@ -23,13 +34,10 @@ void forward(const Model& model, ConstView<T> x, Trace<T>& trace, Workspace<T>& 
     const NodeInfo& n = model.node(i);
     model.visit(i, [&](const auto& layer) {
       using L = std::decay_t<decltype(layer)>;
-      if constexpr (is_binary_layer_v<L>) {
-        const auto a = trace.output(n.inputs[0]), b = trace.output(n.inputs[1]);
-        layer.forward(a, b, trace.prepare(i, layer.output_shape(a.shape(), b.shape())), ws);
-      } else {
-        const auto a = trace.output(n.inputs[0]);
-        layer.forward(a, trace.prepare(i, layer.output_shape(a.shape())), ws);
-      }
+      const TensorView<T> y = trace.prepare(i, detail::node_output_shape(layer, n, trace));
+      if constexpr (L::arity == 1) layer.forward(trace.output(n.input(0)), y, ws);
+      else if constexpr (L::arity == 2) layer.forward(trace.output(n.input(0)), trace.output(n.input(1)), y, ws);
+      else layer.forward(trace.inputs_of(n), y, ws);
     });
   }
 }
@@ -45,12 +53,7 @@ void validate_trace(const Model& model, const Trace<T>& trace) {
     if (!trace.has(i))
       raise<ShapeError>("shape.031", "trace: output of ", n.kind, " '", n.name, "' (node ", i, ") is not set");
     model.visit(i, [&](const auto& layer) {
-      using L = std::decay_t<decltype(layer)>;
-      Shape expected;
-      if constexpr (is_binary_layer_v<L>)
-        expected = layer.output_shape(trace.output(n.inputs[0]).shape(), trace.output(n.inputs[1]).shape());
-      else
-        expected = layer.output_shape(trace.output(n.inputs[0]).shape());
+      const Shape expected = detail::node_output_shape(layer, n, trace);
       if (trace.output(i).shape() != expected)
         raise<ShapeError>("shape.032", "trace: output of ", n.kind, " '", n.name, "' has shape ",
                           trace.output(i).shape(), ", expected ", expected);
@@ -96,8 +99,7 @@ class BackwardPass {
     for (Index i = start; i >= 0; --i) {
       if (!active_[static_cast<std::size_t>(i)]) continue;
       const NodeInfo& info = model.node(i);
-      for (int k = 0; k < info.arity; ++k) {
-        const Index p = info.inputs[static_cast<std::size_t>(k)];
+      for (const Index p : info.inputs) {
         ++consumers_[static_cast<std::size_t>(p + 1)];
         if (p >= 0) active_[static_cast<std::size_t>(p)] = 1;
       }
@@ -144,35 +146,33 @@ class BackwardPass {
             Workspace<T>& ws, const Trace<T>* reference) {
     // Destination of each input's signal: the producer's own signal if this node is its only
     // consumer, else a temporary that is added to the producer's accumulated signal.
-    Signal* dst[2] = {nullptr, nullptr};
-    for (int k = 0; k < info.arity; ++k) {
-      const Index p = info.inputs[static_cast<std::size_t>(k)];
-      const bool shared = consumers_[static_cast<std::size_t>(p + 1)] > 1 ||
-                          (k == 1 && p == info.inputs[0]);
-      dst[k] = shared ? &tmp_[static_cast<std::size_t>(k)] : &at(p);
-      dst[k]->resize(trace.output(p).shape());
+    const std::size_t arity = info.inputs.size();
+    if (tmp_.size() < arity) tmp_.resize(arity);  // grows to the widest node once
+    dst_.resize(arity);
+    xs_.resize(arity);
+    for (std::size_t k = 0; k < arity; ++k) {
+      const Index p = info.inputs[k];
+      const bool shared = consumers_[static_cast<std::size_t>(p + 1)] > 1;
+      dst_[k] = shared ? &tmp_[k] : &at(p);
+      dst_[k]->resize(trace.output(p).shape());
+      xs_[k] = trace.output(p);
     }
-    Step<T, Signal> s{info,
-                      trace.output(info.inputs[0]),
-                      info.arity > 1 ? trace.output(info.inputs[1]) : ConstView<T>(),
-                      trace.output(info.index),
-                      out_[static_cast<std::size_t>(info.index)],
-                      *dst[0],
-                      dst[1],
-                      ws,
-                      reference,
-                      state_};
+    Step<T, Signal> s{info, xs_[0], trace.output(info.index), out_[static_cast<std::size_t>(info.index)],
+                      *dst_[0], ws, reference, state_, xs_.data(), dst_.data()};
     rule.backward(layer, s);
+    ATTRIB_ASSERT(ws.open_frames() == 0 && "attrib: a rule left a workspace frame open");
     if constexpr (std::is_same_v<Signal, Tensor<T>>)
-      for (int k = 0; k < info.arity; ++k)
-        in_sum_[static_cast<std::size_t>(info.index)] += static_cast<double>(dst[k]->vec().sum());
-    for (int k = 0; k < info.arity; ++k)
-      if (dst[k] == &tmp_[static_cast<std::size_t>(k)]) at(info.inputs[static_cast<std::size_t>(k)]).add(*dst[k]);
+      for (std::size_t k = 0; k < arity; ++k)
+        in_sum_[static_cast<std::size_t>(info.index)] += static_cast<double>(dst_[k]->vec().sum());
+    for (std::size_t k = 0; k < arity; ++k)
+      if (dst_[k] == &tmp_[k]) at(info.inputs[k]).add(*dst_[k]);
   }
 
   std::vector<Signal> out_;
   Signal input_;
-  Signal tmp_[2];
+  std::vector<Signal> tmp_;        // per input position: signal of a shared producer
+  std::vector<Signal*> dst_;       // where each input's signal of the current node goes
+  std::vector<ConstView<T>> xs_;   // the current node's inputs
   std::vector<char> active_;
   std::vector<int> consumers_;
   std::vector<double> in_sum_;
