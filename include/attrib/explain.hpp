@@ -14,10 +14,46 @@
 
 ATTRIB_BEGIN_NAMESPACE
 
+/// A list of class indices that holds one index without allocating (explain(m, r, x, 3) must
+/// not allocate per call); a vector-like subset: size, empty, resize, [].
+class ClassList {
+ public:
+  ClassList() = default;
+  explicit ClassList(Index c) : one_(c), n_(1) {}
+  ClassList(std::vector<Index> v) { assign(v.data(), v.size(), std::move(v)); }  // NOLINT
+  ClassList(std::initializer_list<Index> v) { assign(v.begin(), v.size(), {}); }
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Index operator[](std::size_t i) const { return n_ <= 1 ? one_ : many_[i]; }
+  Index& operator[](std::size_t i) { return n_ <= 1 ? one_ : many_[i]; }
+  /// Keeps the first min(n, size()) entries; the heap storage is reused across calls.
+  void resize(std::size_t n) {
+    if (n <= 1) {
+      if (n == 1 && n_ > 1) one_ = many_[0];
+    } else {
+      const bool was_inline = n_ <= 1;
+      many_.resize(n);
+      if (was_inline && n_ == 1) many_[0] = one_;
+    }
+    n_ = n;
+  }
+
+ private:
+  void assign(const Index* p, std::size_t n, std::vector<Index> storage) {
+    if (n == 1) one_ = p[0];
+    else if (!storage.empty()) many_ = std::move(storage);
+    else many_.assign(p, p + n);
+    n_ = n;
+  }
+  Index one_ = 0;
+  std::size_t n_ = 0;
+  std::vector<Index> many_;
+};
+
 /// Target classes: one for the whole batch or one per batch item.
 struct Targets {
-  std::vector<Index> classes;
-  Targets(Index c) : classes{c} {}  // NOLINT: implicit on purpose (explain(m, r, x, 3))
+  ClassList classes;
+  Targets(Index c) : classes(c) {}  // NOLINT: implicit on purpose (explain(m, r, x, 3))
   Targets(std::vector<Index> c) : classes(std::move(c)) {}
   Targets(std::initializer_list<Index> c) : classes(c) {}
   Index operator()(Index n) const { return classes.size() == 1 ? classes[0] : classes[static_cast<std::size_t>(n)]; }

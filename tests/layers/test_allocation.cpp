@@ -7,12 +7,16 @@
 // owns malloc (ASan, TSan, MSan) the malloc-level interposition is compiled out -- it would
 // pair the sanitizer's allocations with glibc's free -- and only operator new is counted.
 #include <atomic>
+#include <memory>
 #include <cerrno>
 #include <cstdlib>
 #include <new>
 #include <vector>
 
 #include "support/layer_checks.hpp"
+#include "support/nets.hpp"
+#include "attrib/methods/pattern_fit.hpp"
+#include "attrib/rules/presets.hpp"
 #include "attrib/detail/gemm.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/models/builders.hpp"
@@ -386,24 +390,57 @@ TEST_CASE("Dense primitives do not allocate with a warmed-up workspace", "[layer
   CHECK(count_allocations(one).total() == 0);
 }
 
-TEST_CASE("A reused Explainer makes no allocation per call (gradient, LRP composite, DeepLIFT)",
-          "[layers][allocation][explain]") {
+TEST_CASE("A reused Explainer makes no allocation per call, for every rule family", "[layers][allocation][explain]") {
   warn_if_malloc_uncounted();
-  const auto net = cifar_net<float>({10, 8, 1});
-  Tensor<float> x = random_tensor<float>(Shape{2, 3, 32, 32}, 24), x2 = random_tensor<float>(x.shape(), 25);
   ExplainOptions<float> opt;
   opt.keep_layers = true;
   opt.conservation = true;
-  auto check = [&](auto rule) {
-    Explainer ex(net, rule);
-    ex.explain(x.cview(), Targets({1, 2}), opt);
-    ex.explain(x2.cview(), Targets({1, 2}), opt);
-    const Targets t({3, 4});
-    const Counts n = count_allocations([&] { ex.explain(x.cview(), t, opt); });
-    INFO(rule_name(rule));
-    CHECK(n.total() == 0);
-  };
-  check(Gradient{});
-  check(presets::epsilon_plus_flat());
-  check(DeepLiftRevealCancel());
+  for (int which = 0; which < 2; ++which) {
+    // A CIFAR CNN, and a small network with every role (batch norm, residual sum, average pool).
+    const auto net = which == 0 ? cifar_net<float>({10, 8, 1}) : all_roles_net<float>();
+    const Shape in = which == 0 ? Shape{2, 3, 32, 32} : Shape{2, 3, 8, 8};
+    Tensor<float> x = random_tensor<float>(in, 24), x2 = random_tensor<float>(in, 25);
+    PatternFitter<float> fitter(net, PatternKind::relu);
+    fitter.add_batch(random_tensor<float>(in.with_batch(8), 26).cview());
+    const auto patterns = std::make_shared<const Patterns<float>>(fitter.finish());
+    auto check = [&](auto rule) {
+      Explainer ex(net, rule);
+      ex.explain(x.cview(), Targets({1, 2}), opt);
+      ex.explain(x2.cview(), 3, opt);
+      const Targets t({3, 4});
+      const Counts many = count_allocations([&] { ex.explain(x.cview(), t, opt); });
+      const Counts one = count_allocations([&] { ex.explain(x2.cview(), 5, opt); });  // a bare int target
+      INFO(rule_name(rule) << " on network " << which);
+      CHECK(many.total() == 0);
+      CHECK(one.total() == 0);
+    };
+    check(Gradient{});
+    check(GradientTimesInput{});
+    check(GuidedBackprop{});
+    check(Deconvnet{});
+    check(RectGrad{});
+    check(RectGradConstant(0.01));
+    check(LrpZ{});
+    check(LrpEpsilon{});
+    check(LrpZPlus{});
+    check(LrpAlphaBeta(2, 1));
+    check(LrpGamma{});
+    check(LrpFlat{});
+    check(LrpWSquare{});
+    check(LrpZBox(-1.0, 1.0));
+    check(ExcitationBackprop{});
+    check(presets::epsilon_plus());
+    check(presets::epsilon_plus_flat());
+    check(presets::epsilon_gamma_box(-1.0, 1.0));
+    check(presets::epsilon_alpha2_beta1_flat());
+    check(presets::lrp_cmp_alpha1_beta0());
+    check(presets::deep_taylor(-1.0, 1.0));
+    check(DeepLiftRescale());
+    check(DeepLiftRevealCancel());
+    check(DeepLiftGenomicsDefault());
+    check(DeepLiftAblation());
+    check(DeepLift(DeepLiftNonlinear::rescale, DeepLiftLinear::standard, DeepLiftMaxPool::cross_max));
+    check(PatternNet<float>(patterns));
+    check(PatternAttribution<float>(net, patterns));
+  }
 }

@@ -1,7 +1,14 @@
 // LRP composites (presets), the conservation report and edge cases.
+#include <memory>
 #include <sstream>
 
+#include "support/nets.hpp"
 #include "support/support.hpp"
+#include "attrib/methods/pattern_fit.hpp"
+#include "attrib/rules/rectgrad.hpp"
+#include "attrib/rules/pattern.hpp"
+#include "attrib/rules/deeplift.hpp"
+#include "attrib/rules/guided.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/models/builders.hpp"
 #include "attrib/rules/presets.hpp"
@@ -153,4 +160,96 @@ TEST_CASE("In ResNet-50, z+ absorbs relevance only at layers that feed a residua
   // Measured: about 12 % of the logit on this random network (docs/rules.md).
   CHECK(dropped > 0.0);
   CHECK(dropped < 0.5 * total);
+}
+
+namespace {
+/// Every rule family with representative settings, called as f(rule).
+template <class F>
+void for_each_rule(const attrib::Network<double>& net, const std::shared_ptr<const Patterns<double>>& patterns, F&& f) {
+  f(Gradient{});
+  f(GradientTimesInput{});
+  f(GuidedBackprop{});
+  f(GuidedBackpropLogitSeed{});
+  f(Deconvnet{});
+  f(DeconvnetLogitSeed{});
+  f(RectGrad{});
+  f(RectGradConstant(0.01, true));
+  f(LrpZ{});
+  f(LrpEpsilon(0.01));
+  f(LrpZPlus{});
+  f(LrpAlphaBeta(2, 1));
+  f(LrpGamma(0.25));
+  f(LrpFlat{});
+  f(LrpWSquare{});
+  f(LrpZBox(-1.0, 1.0));
+  f(ExcitationBackprop{});
+  f(DeepLiftRescale());
+  f(DeepLiftRevealCancel());
+  f(DeepLiftGenomicsDefault());
+  f(DeepLiftAblation());
+  f(DeepLift(DeepLiftNonlinear::rescale, DeepLiftLinear::standard, DeepLiftMaxPool::cross_max));
+  f(PatternNet<double>(patterns));
+  f(PatternAttribution<double>(net, patterns));
+}
+}  // namespace
+
+TEST_CASE("Composite(R) equals R for every rule, also in read-out and rule state", "[rules][composite]") {
+  const auto net = all_roles_net<double>();
+  const auto x = random_tensor<double>(Shape{2, 3, 8, 8}, 31);
+  PatternFitter<double> fitter(net, PatternKind::relu);
+  fitter.add_batch(random_tensor<double>(Shape{16, 3, 8, 8}, 32).cview());
+  const auto patterns = std::make_shared<const Patterns<double>>(fitter.finish());
+  ExplainOptions<double> opt;
+  opt.keep_layers = true;
+  int rules = 0;
+  for_each_rule(net, patterns, [&](const auto& rule) {
+    INFO(rule_name(rule));
+    const auto plain = explain(net, rule, x.cview(), Targets({0, 2}), opt);
+    const auto comp = explain(net, Composite(rule), x.cview(), Targets({0, 2}), opt);
+    require_close(comp.attribution, plain.attribution, 0, 0, "attribution");
+    REQUIRE(comp.layers.size() == plain.layers.size());
+    for (std::size_t i = 0; i < plain.layers.size(); ++i) require_close(comp.layers[i], plain.layers[i], 0, 0, "layer");
+    CHECK(plain.attribution.vec().cwiseAbs().sum() > 0);  // the comparison is not vacuous
+    ++rules;
+  });
+  CHECK(rules == 24);
+}
+
+TEST_CASE("Composite mixes rules that share a signal, each with its own read-out and state", "[rules][composite]") {
+  const auto net = all_roles_net<double>();
+  const auto x = random_tensor<double>(Shape{1, 3, 8, 8}, 33);
+  // GxI read-out at the input (node 0's rule is GradientTimesInput) while Dense layers use Gradient.
+  const auto gxi = explain(net, GradientTimesInput{}, x.cview(), 1);
+  const auto mixed =
+      explain(net, Composite(GradientTimesInput{}, Gradient{}).map(Select::kind<Dense>(), 1), x.cview(), 1);
+  require_close(mixed.attribution, gxi.attribution, 1e-15, 1e-15, "GxI read-out kept by the composite");
+  // Two DeepLIFT variants: RevealCancel's state reaches its nodes through the composite.
+  const auto rc = explain(net, DeepLiftRevealCancel(), x.cview(), 1);
+  const auto both = explain(net, Composite(DeepLiftRevealCancel(), DeepLiftRescale()).map(Select::name_is("nothing"), 1),
+                            x.cview(), 1);
+  require_close(both.attribution, rc.attribution, 0, 0, "DeepLIFT composite");
+}
+
+TEST_CASE("Select by type, by role, and string kinds checked against the known kinds", "[rules][composite]") {
+  const auto net = all_roles_net<double>();
+  auto c = Composite(LrpEpsilon{}, LrpZPlus{}, LrpFlat{})
+               .map(Select::first_of(Role::weighted_linear), 2)
+               .map(Select::kind<Conv2d>(), 1)
+               .resolved_for(net);
+  CHECK(c.rule_of(net.find("conv1")) == 2);
+  CHECK(c.rule_of(net.find("conv2")) == 1);
+  CHECK(c.rule_of(net.find("fc1")) == 0);
+  auto r = Composite(LrpEpsilon{}, LrpZPlus{}).map(Select::role(Role::weighted_linear), 1).resolved_for(net);
+  CHECK(r.rule_of(net.find("fc2")) == 1);
+  CHECK(r.rule_of(net.find("bn1")) == 0);
+  auto last = Composite(LrpEpsilon{}, LrpZPlus{}).map(Select::last_of<Dense>(), 1).resolved_for(net);
+  CHECK(last.rule_of(net.find("fc2")) == 1);
+  CHECK(last.rule_of(net.find("fc1")) == 0);
+  CHECK(net.node(net.find("add")).role == Role::sum);
+  CHECK(net.node(net.find("relu1")).role == Role::activation);
+  CHECK(net.node(net.find("add")).inputs == std::vector<Index>{net.find("relu2"), net.find("relu1")});
+  CHECK_NOTHROW(Select::kind({"Conv2d", "Dense"}));
+  CHECK_THROWS_AS(Select::kind({"Conv2D"}), ParameterError);
+  CHECK_THROWS_WITH(Select::first_of({"Linear"}), Catch::Contains("[attrib.param.021]") && Catch::Contains("'Linear'") &&
+                                                      Catch::Contains("Conv2d") && Catch::Contains("BatchNorm2d"));
 }

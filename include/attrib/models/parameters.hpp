@@ -11,11 +11,14 @@
 ATTRIB_BEGIN_NAMESPACE
 
 namespace detail {
+struct ParameterProbe {
+  template <class P>
+  void operator()(const char*, P&) const {}
+};
 template <class L, class = void>
 struct has_parameters : std::false_type {};
 template <class L>
-struct has_parameters<L, std::void_t<decltype(std::declval<L&>().parameters(
-                             [](const char*, auto&) {}))>> : std::true_type {};
+struct has_parameters<L, std::void_t<decltype(std::declval<L&>().parameters(ParameterProbe{}))>> : std::true_type {};
 
 /// The layer's own parameter list (Layer::parameters(f)); layers without one have none.
 template <class L, class F>
