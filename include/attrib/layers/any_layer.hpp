@@ -4,10 +4,21 @@
 // behaviour its role determines (attrib/layers/role.hpp); nothing else lists layer types.
 #include "attrib/core/config.hpp"
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
-#include "attrib/layers/layers.hpp"
+#include "attrib/layers/adaptive_avg_pool2d.hpp"
+#include "attrib/layers/add.hpp"
+#include "attrib/layers/avg_pool2d.hpp"
+#include "attrib/layers/batch_norm2d.hpp"
+#include "attrib/layers/conv2d.hpp"
+#include "attrib/layers/dense.hpp"
+#include "attrib/layers/flatten.hpp"
+#include "attrib/layers/identity.hpp"
+#include "attrib/layers/max_pool2d.hpp"
+#include "attrib/layers/normalize.hpp"
+#include "attrib/layers/relu.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 

@@ -53,6 +53,52 @@ inline double singular_ratio(const Eigen::MatrixXd& m) {
 
 /// The Dense/Conv2d layers of a network as matrices (forward order).
 namespace detail {
+/// One weighted layer's kernel as a matrix [inputs, outputs] (one overload per
+/// Role::weighted_linear layer); `last_channels` carries the channels of the last convolution.
+template <class T>
+Eigen::MatrixXd kernel_matrix(const Conv2d<T>& layer, std::enable_if_t<true, ConstView<T>> w, KernelView view, Index& last_channels) {
+  const Index co = layer.out_channels(), ci = layer.in_channels(), g = layer.groups();
+  const Index cig = ci / g, cog = co / g, kh = layer.kernel_h(), kw = layer.kernel_w();
+  // w: [co, ci/g, kh, kw]
+  const bool tap = view == KernelView::centre_tap;
+  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(tap ? ci : kh * kw * ci, co);
+  for (Index o = 0; o < co; ++o)
+    for (Index c = 0; c < cig; ++c) {
+      const Index cin = (o / cog) * cig + c;
+      for (Index y = 0; y < kh; ++y)
+        for (Index x = 0; x < kw; ++x) {
+          const double v = double(w[((o * cig + c) * kh + y) * kw + x]);
+          if (tap) {
+            if (y == kh / 2 && x == kw / 2) m(cin, o) = v;
+          } else {
+            m((y * kw + x) * ci + cin, o) = v;
+          }
+        }
+    }
+  last_channels = co;
+  return m;
+}
+template <class T>
+Eigen::MatrixXd kernel_matrix(const Dense<T>& layer, std::enable_if_t<true, ConstView<T>> w, KernelView view, Index& last_channels) {
+  const Index in = layer.in_features(), o = layer.out_features();
+  // w: [out, in]
+  Eigen::MatrixXd full(in, o);
+  for (Index r = 0; r < o; ++r)
+    for (Index c = 0; c < in; ++c) full(c, r) = double(w[r * in + c]);
+  Index side = 0;
+  if (view == KernelView::centre_tap && last_channels > 0 && in % last_channels == 0) {
+    const Index hw = in / last_channels;
+    side = Index(std::llround(std::sqrt(double(hw))));
+    if (side * side != hw || side < 2) side = 0;
+  }
+  const Index channels = last_channels;
+  last_channels = -1;
+  if (!side) return full;
+  Eigen::MatrixXd m(channels, o);
+  for (Index c = 0; c < channels; ++c) m.row(c) = full.row(c * side * side + (side / 2) * side + side / 2);
+  return m;
+}
+
 /// The matrices of kernel_matrices() with the weight tensor of each Dense/Conv2d node supplied by
 /// `kernel(node, layer)` (a tensor of the layer's weight shape: W, a pattern A or A (.) W).
 template <class T, class Kernel>
@@ -62,48 +108,8 @@ std::vector<KernelMatrix> kernel_matrices_of(const Network<T>& net, KernelView v
   for (Index i = 0; i < net.size(); ++i)
     net.visit(i, [&](const auto& layer) {
       using L = std::decay_t<decltype(layer)>;
-      if constexpr (std::is_same_v<L, Conv2d<T>>) {
-        const Index co = layer.out_channels(), ci = layer.in_channels(), g = layer.groups();
-        const Index cig = ci / g, cog = co / g, kh = layer.kernel_h(), kw = layer.kernel_w();
-        const ConstView<T> w = kernel(i, layer);  // [co, ci/g, kh, kw]
-        const bool tap = view == KernelView::centre_tap;
-        Eigen::MatrixXd m = Eigen::MatrixXd::Zero(tap ? ci : kh * kw * ci, co);
-        for (Index o = 0; o < co; ++o)
-          for (Index c = 0; c < cig; ++c) {
-            const Index cin = (o / cog) * cig + c;
-            for (Index y = 0; y < kh; ++y)
-              for (Index x = 0; x < kw; ++x) {
-                const double v = double(w[((o * cig + c) * kh + y) * kw + x]);
-                if (tap) {
-                  if (y == kh / 2 && x == kw / 2) m(cin, o) = v;
-                } else {
-                  m((y * kw + x) * ci + cin, o) = v;
-                }
-              }
-          }
-        out.push_back({net.node(i).name, i, std::move(m)});
-        last_channels = co;
-      } else if constexpr (std::is_same_v<L, Dense<T>>) {
-        const Index in = layer.in_features(), o = layer.out_features();
-        const ConstView<T> w = kernel(i, layer);  // [out, in]
-        Eigen::MatrixXd full(in, o);
-        for (Index r = 0; r < o; ++r)
-          for (Index c = 0; c < in; ++c) full(c, r) = double(w[r * in + c]);
-        Index side = 0;
-        if (view == KernelView::centre_tap && last_channels > 0 && in % last_channels == 0) {
-          const Index hw = in / last_channels;
-          side = Index(std::llround(std::sqrt(double(hw))));
-          if (side * side != hw || side < 2) side = 0;
-        }
-        if (side) {
-          Eigen::MatrixXd m(last_channels, o);
-          for (Index c = 0; c < last_channels; ++c) m.row(c) = full.row(c * side * side + (side / 2) * side + side / 2);
-          out.push_back({net.node(i).name, i, std::move(m)});
-        } else {
-          out.push_back({net.node(i).name, i, std::move(full)});
-        }
-        last_channels = -1;
-      }
+      if constexpr (L::role == Role::weighted_linear)
+        out.push_back({net.node(i).name, i, kernel_matrix(layer, kernel(i, layer), view, last_channels)});
     });
   return out;
 }
