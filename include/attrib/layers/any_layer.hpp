@@ -35,10 +35,8 @@ std::vector<std::string> kinds_of(std::index_sequence<I...>) {
 }  // namespace detail
 
 /// The kinds of the runtime layer types ("Dense", "Conv2d", ...), in variant order.
-inline const std::vector<std::string>& known_layer_kinds() {
-  static const std::vector<std::string> kinds =
-      detail::kinds_of<AnyLayer<float>>(std::make_index_sequence<std::variant_size_v<AnyLayer<float>>>());
-  return kinds;
+inline std::vector<std::string> known_layer_kinds() {
+  return detail::kinds_of<AnyLayer<float>>(std::make_index_sequence<std::variant_size_v<AnyLayer<float>>>());
 }
 
 ATTRIB_END_NAMESPACE

@@ -88,7 +88,7 @@ struct Select {
   static Select of_kinds(By by, std::vector<std::string> k) { Select s; s.by = by; s.kinds = std::move(k); return s; }
   static Select of_role(By by, Role r) { Select s; s.by = by; s.role_ = r; return s; }
   static std::vector<std::string> checked(std::vector<std::string> k) {
-    const auto& known = known_layer_kinds();
+    const auto known = known_layer_kinds();
     for (const auto& x : k) {
       bool found = false;
       for (const auto& y : known) found = found || x == y;
