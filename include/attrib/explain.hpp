@@ -20,8 +20,14 @@ class ClassList {
  public:
   ClassList() = default;
   explicit ClassList(Index c) : one_(c), n_(1) {}
-  ClassList(std::vector<Index> v) { assign(v.data(), v.size(), std::move(v)); }  // NOLINT
-  ClassList(std::initializer_list<Index> v) { assign(v.begin(), v.size(), {}); }
+  ClassList(std::vector<Index> v) : n_(v.size()) {  // NOLINT: implicit like Targets
+    if (n_ == 1) one_ = v[0];
+    else many_ = std::move(v);
+  }
+  ClassList(std::initializer_list<Index> v) : n_(v.size()) {
+    if (n_ == 1) one_ = *v.begin();
+    else many_.assign(v.begin(), v.end());
+  }
   std::size_t size() const { return n_; }
   bool empty() const { return n_ == 0; }
   Index operator[](std::size_t i) const { return n_ <= 1 ? one_ : many_[i]; }
@@ -39,12 +45,6 @@ class ClassList {
   }
 
  private:
-  void assign(const Index* p, std::size_t n, std::vector<Index> storage) {
-    if (n == 1) one_ = p[0];
-    else if (!storage.empty()) many_ = std::move(storage);
-    else many_.assign(p, p + n);
-    n_ = n;
-  }
   Index one_ = 0;
   std::size_t n_ = 0;
   std::vector<Index> many_;

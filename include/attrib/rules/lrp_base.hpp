@@ -137,16 +137,22 @@ struct LrpCommon {
   double eps = 1e-6;  ///< stabiliser of the rule (also used for the residual Add split)
   MaxPoolRule maxpool = MaxPoolRule::winner_take_all;
 
+  // The role overloads below list <T, S, L> and select with a non-type parameter: a rule that
+  // derives from LrpCommon declares its own `template <class L, class T, class S, class = ...>
+  // backward(const L&, Step<T, S>&)`, and a derived member template with the same parameter
+  // types and an equivalent template head hides the base's (the using-declaration would then
+  // silently drop e.g. the activation overload).
+
   /// Elementwise activations: relevance passes unchanged.
-  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::activation>>
+  template <class T, class S, class L, std::enable_if_t<L::role == Role::activation, int> = 0>
   void backward(const L&, Step<T, S>& s) const { s.in.vec() = s.out.vec(); }
 
   /// Reshapes (Flatten, Identity, Dropout, ...): relevance moves with the values.
-  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::reshape>, class = void>
+  template <class T, class S, class L, std::enable_if_t<L::role == Role::reshape, int> = 0>
   void backward(const L& l, Step<T, S>& s) const { l.backward(s.x, s.out, s.in, s.ws); }
 
   /// Concatenations: each input gets the relevance of its part of the output.
-  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::concat>, class = void, class = void>
+  template <class T, class S, class L, std::enable_if_t<L::role == Role::concat, int> = 0>
   void backward(const L& l, Step<T, S>& s) const {
     for (int k = 0; k < s.arity(); ++k) l.backward(s.inputs(), k, s.out, s.in_at(k), s.ws);
   }
@@ -165,8 +171,7 @@ struct LrpCommon {
   }
 
   /// Sums (residual Add, any number of inputs): R_k = x_k R / stab(sum_k' x_k').
-  template <class L, class T, class S, class = std::enable_if_t<L::role == Role::sum>, class = void, class = void,
-            class = void>
+  template <class T, class S, class L, std::enable_if_t<L::role == Role::sum, int> = 0>
   void backward(const L&, Step<T, S>& s) const {
     const T e = static_cast<T>(eps);
     const int n = s.arity();
