@@ -19,14 +19,17 @@ Network<T> all_roles_net(unsigned seed = 7) {
   net.add(MaxPool2d<T>(2, 2, Pool2dOptions{}.stride(2, 2)), "pool");
   net.add(AvgPool2d<T>(2, 2, Pool2dOptions{}.stride(2, 2)), "avg");
   net.add(Flatten<T>(), "flatten");
-  net.add(Dense<T>(4 * 2 * 2, 6), "fc1");
+  net.add(Dense<T>(4 * 2 * 2, 16), "fc1");
   net.add(ReLU<T>(), "relu3");
   net.add(Dropout<T>(), "drop");
-  net.add(Dense<T>(6, 3), "fc2");
+  net.add(Dense<T>(16, 3), "fc2");
   unsigned s = seed;
   for_each_parameter(net, [&](const std::string& name, Param<T>& p) {
-    const bool var = name.find("running_var") != std::string::npos;
-    fill_random(p.mutable_view(), s++, var ? 0.5 : -0.5, var ? 1.5 : 0.5);
+    // Positive batch-norm scales and biases keep units alive, so that every rule family (also
+    // excitation backprop, which drops negative scales, and PatternNet) passes relevance through.
+    const bool scale = name.find("running_var") != std::string::npos || name.find("bn1.weight") != std::string::npos;
+    const bool bias = name.find("bias") != std::string::npos;
+    fill_random(p.mutable_view(), s++, scale ? 0.5 : bias ? 0.0 : -0.5, scale ? 1.5 : 0.5);
   });
   return net;
 }
