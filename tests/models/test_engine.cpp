@@ -1,5 +1,7 @@
 #include "support/support.hpp"
 #include "attrib/attrib.hpp"
+#include "attrib/rules/deeplift.hpp"
+#include "support/sum_layer.hpp"
 
 using namespace attrib;
 using namespace attrib::test;
@@ -247,4 +249,53 @@ TEST_CASE("A reused Explainer does not allocate on same-shaped inputs (LRP, grad
   CHECK(e.attribution.data() == a0);
   CHECK(e.layers[3].data() == l0);
   CHECK(ex.workspace().bytes() == ws0);
+}
+
+TEMPLATE_TEST_CASE("A variadic layer (SumN of three branches) runs forward and backward through the engine",
+                   "[models][engine][variadic]", float, double) {
+  // y_c = sum_k (W_k x + b_k)_c. Closed forms: the gradient is sum_k W_k[c, :]; bias-free LRP-0
+  // gives sum_k x_i W_k[c, i] y_kc / z_kc (z_kc the branch output without bias: SumN splits R by
+  // the branch outputs, the Dense layers by their bias-free contributions); LRP-0 with the bias
+  // and DeepLIFT (zero reference, a linear net) give x (.) sum_k W_k[c, :].
+  using T = TestType;
+  const double tol = std::is_same_v<T, double> ? 1e-12 : 2e-5;
+  std::vector<Dense<T>> d;
+  for (unsigned k = 0; k < 3; ++k) d.push_back(dense<T>(4, 3, 10 + k));
+  const ThreeBranchSum<T> net(d[0], d[1], d[2]);
+  CHECK(net.node(3).arity == 3);
+  CHECK(net.node(3).role == Role::sum);
+  const auto x = random_tensor<T>(Shape{2, 4}, 5);
+  const Index c = 1;
+  const auto g = explain(net, Gradient{}, x.cview(), c);
+  LrpZ bias_free;
+  bias_free.bias = false;
+  const auto r = explain(net, bias_free, x.cview(), c);
+  const auto r0 = explain(net, LrpZ{}, x.cview(), c);
+  const auto dl = explain(net, DeepLiftRescale(), x.cview(), c);
+  for (Index n = 0; n < 2; ++n) {
+    double y = 0;
+    for (int k = 0; k < 3; ++k) {
+      y += double(d[std::size_t(k)].bias().view()[c]);
+      for (Index q = 0; q < 4; ++q) y += double(x.at(n, q)) * double(d[std::size_t(k)].weight().view().at(c, q));
+    }
+    CHECK(double(g.output.at(n, c)) == Approx(y).epsilon(tol));
+    for (Index i = 0; i < 4; ++i) {
+      double w = 0, lrp = 0;
+      for (int k = 0; k < 3; ++k) {
+        const auto W = d[std::size_t(k)].weight().view();
+        double z = 0;
+        for (Index q = 0; q < 4; ++q) z += double(x.at(n, q)) * double(W.at(c, q));
+        const double yk = z + double(d[std::size_t(k)].bias().view()[c]);
+        w += double(W.at(c, i));
+        lrp += double(x.at(n, i)) * double(W.at(c, i)) * yk / z;
+      }
+      const double xi = double(x.at(n, i));
+      CHECK(double(g.attribution.at(n, i)) == Approx(w).epsilon(tol).margin(tol));
+      CHECK(double(r.attribution.at(n, i)) == Approx(lrp).epsilon(tol).margin(tol));
+      CHECK(double(r0.attribution.at(n, i)) == Approx(xi * w).epsilon(tol).margin(tol));
+      CHECK(double(dl.attribution.at(n, i)) == Approx(xi * w).epsilon(tol).margin(tol));
+    }
+  }
+  // The input feeds three nodes: its signal is the sum of three contributions, not the last one.
+  CHECK(std::abs(double(g.attribution.at(0, 0)) - double(d[2].weight().view().at(c, 0))) > 1e-3);
 }
