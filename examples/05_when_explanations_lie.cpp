@@ -20,13 +20,13 @@
 // gradient-type rules, sum over channels for the others; normalize_sanity's p = 100 for RectGrad.
 // Bad arguments: usage on stderr, exit code 2. Runs in float, single-threaded.
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/methods/pattern_fit.hpp>
 #include <attrib/metrics/csc.hpp>
 #include <attrib/metrics/plot_svg.hpp>
 #include <attrib/metrics/sanity.hpp>
 #include <attrib/models/builders.hpp>
-#include <attrib/models/fashion.hpp>
 
 #include <chrono>
 #include <cstdio>
