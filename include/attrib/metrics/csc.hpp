@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "attrib/core/percentile.hpp"
 #include "attrib/core/random.hpp"
 #include "attrib/explain.hpp"
-#include "attrib/metrics/percentile.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
