@@ -23,10 +23,10 @@
 #include <attrib/io/fashion_models.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/methods/pattern_fit.hpp>
-#include <attrib/metrics/csc.hpp>
-#include <attrib/metrics/plot_svg.hpp>
 #include <attrib/metrics/sanity.hpp>
 #include <attrib/models/builders.hpp>
+#include <attrib/report/csc.hpp>
+#include <attrib/report/plots.hpp>
 
 #include <chrono>
 #include <cstdio>

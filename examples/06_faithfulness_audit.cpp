@@ -25,8 +25,8 @@
 #include <attrib/methods/shapley.hpp>
 #include <attrib/methods/smooth_grad.hpp>
 #include <attrib/metrics/faithfulness.hpp>
-#include <attrib/metrics/faithfulness_report.hpp>
 #include <attrib/models/canonize.hpp>
+#include <attrib/report/faithfulness_report.hpp>
 #include <attrib/rules/presets.hpp>
 
 #include <cmath>
