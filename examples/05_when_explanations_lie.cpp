@@ -346,11 +346,11 @@ struct Runner {
 std::string sanity_csv(const std::vector<RandomLogitResult>& logit, const std::vector<RandomizationResult>& cascade) {
   std::string s = "test,rule,point,images,median,band_lo,band_hi\n";
   for (const auto& r : logit)
-    s += "random_logit," + r.rule + ",," + std::to_string(r.scores.size()) + "," + fmt(r.summary.median) + "," +
+    s += "random_logit," + csv_field(r.rule) + ",," + std::to_string(r.scores.size()) + "," + fmt(r.summary.median) + "," +
          fmt(r.summary.lo) + "," + fmt(r.summary.hi) + "\n";
   for (const auto& r : cascade)
     for (const auto& st : r.steps)
-      s += "randomization," + r.rule + "," + st.layer + "," + std::to_string(st.scores.size()) + "," +
+      s += "randomization," + csv_field(r.rule) + "," + csv_field(st.layer) + "," + std::to_string(st.scores.size()) + "," +
            fmt(st.summary.median) + "," + fmt(st.summary.lo) + "," + fmt(st.summary.hi) + "\n";
   return s;
 }

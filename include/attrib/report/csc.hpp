@@ -11,7 +11,7 @@
 ATTRIB_BEGIN_NAMESPACE
 
 /// CSV: one row per layer (rule, layer, kind, channels, count, mean, median, percentiles, baseline);
-/// text fields quoted as RFC 4180 says (detail::csv_field).
+/// text fields quoted as RFC 4180 says (csv_field).
 inline std::string to_csv(const std::vector<CscResult>& results) {
   std::string s = "rule,injected,position,layer,kind,channels,count,mean,median";
   for (double q : csc_percentiles) s += ",p" + detail::cat(q);
@@ -19,8 +19,8 @@ inline std::string to_csv(const std::vector<CscResult>& results) {
   for (const auto& r : results)
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
       const auto& l = r.layers[i];
-      s += detail::cat(detail::csv_field(r.rule), ',', r.injected, ',', i, ',', detail::csv_field(l.name), ',',
-                       detail::csv_field(l.kind), ',', l.channels, ',', l.count, ',', l.mean, ',', l.median);
+      s += detail::cat(csv_field(r.rule), ',', r.injected, ',', i, ',', csv_field(l.name), ',',
+                       csv_field(l.kind), ',', l.channels, ',', l.count, ',', l.mean, ',', l.median);
       for (double p : l.percentiles) s += detail::cat(',', p);
       s += detail::cat(',', l.baseline, '\n');
     }

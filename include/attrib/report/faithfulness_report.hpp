@@ -94,7 +94,7 @@ class FaithfulnessReport {
         for (const auto& v : r.values) {
           if (std::isnan(v.second)) std::snprintf(buf, sizeof buf, "nan");
           else std::snprintf(buf, sizeof buf, "%.9g", v.second);
-          out += detail::csv_field(s.model) + "," + detail::csv_field(r.method) + "," + detail::csv_field(v.first) + "," +
+          out += csv_field(s.model) + "," + csv_field(r.method) + "," + csv_field(v.first) + "," +
                  buf + "\n";
         }
     return out;
