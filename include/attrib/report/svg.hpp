@@ -222,7 +222,7 @@ inline std::string header(const SvgFigure& fig, const Layout& L) {
   return s;
 }
 
-/// The value -> pixel mapping of one axis of panel i: the data's range unless the axis gives
+/// The value -> pixel mapping of one axis of panel p: the data's range unless the axis gives
 /// one, pixel a at min and b at max (swapped when inverted).
 inline Mapping axis_mapping(const SvgPanel& p, bool along_x, double a, double b) {
   const SvgAxis& ax = along_x ? p.x : p.y;
