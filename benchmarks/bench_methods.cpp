@@ -20,9 +20,9 @@
 #include <string>
 
 #include "attrib/attrib.hpp"
+#include "attrib/io/fashion_models.hpp"
 #include "attrib/methods/methods.hpp"
 #include "attrib/metrics/csc.hpp"
-#include "attrib/models/fashion.hpp"
 #include "attrib/rules/deeplift.hpp"
 #include "attrib/rules/presets.hpp"
 

@@ -3,10 +3,10 @@
 //
 //   ./01_quickstart [output directory]    writes quickstart.png, quickstart_{gradient,lrp}.png
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/io/heatmap.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/io/png.hpp>
-#include <attrib/models/fashion.hpp>
 
 #include <cstdio>
 #include <string>

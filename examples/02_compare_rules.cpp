@@ -6,10 +6,10 @@
 // Each heatmap is scaled by its own 99.5th percentile of |R|: red positive, blue negative.
 // The network runs in double so that the printed checksums are the same on every compiler.
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/io/heatmap.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/io/png.hpp>
-#include <attrib/models/fashion.hpp>
 
 #include <cstdio>
 #include <cstdlib>

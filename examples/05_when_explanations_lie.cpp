@@ -20,13 +20,13 @@
 // gradient-type rules, sum over channels for the others; normalize_sanity's p = 100 for RectGrad.
 // Bad arguments: usage on stderr, exit code 2. Runs in float, single-threaded.
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/methods/pattern_fit.hpp>
-#include <attrib/metrics/csc.hpp>
-#include <attrib/metrics/plot_svg.hpp>
 #include <attrib/metrics/sanity.hpp>
 #include <attrib/models/builders.hpp>
-#include <attrib/models/fashion.hpp>
+#include <attrib/report/csc.hpp>
+#include <attrib/report/plots.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -346,11 +346,11 @@ struct Runner {
 std::string sanity_csv(const std::vector<RandomLogitResult>& logit, const std::vector<RandomizationResult>& cascade) {
   std::string s = "test,rule,point,images,median,band_lo,band_hi\n";
   for (const auto& r : logit)
-    s += "random_logit," + r.rule + ",," + std::to_string(r.scores.size()) + "," + fmt(r.summary.median) + "," +
+    s += "random_logit," + csv_field(r.rule) + ",," + std::to_string(r.scores.size()) + "," + fmt(r.summary.median) + "," +
          fmt(r.summary.lo) + "," + fmt(r.summary.hi) + "\n";
   for (const auto& r : cascade)
     for (const auto& st : r.steps)
-      s += "randomization," + r.rule + "," + st.layer + "," + std::to_string(st.scores.size()) + "," +
+      s += "randomization," + csv_field(r.rule) + "," + csv_field(st.layer) + "," + std::to_string(st.scores.size()) + "," +
            fmt(st.summary.median) + "," + fmt(st.summary.lo) + "," + fmt(st.summary.hi) + "\n";
   return s;
 }

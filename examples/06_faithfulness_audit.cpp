@@ -16,6 +16,7 @@
 //     patch-summed attributions to the exact patch Shapley values.
 // The network runs in double so that the numbers are the same on every compiler.
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/methods/deep_shap.hpp>
 #include <attrib/methods/expected_gradients.hpp>
 #include <attrib/methods/grad_cam.hpp>
@@ -24,9 +25,8 @@
 #include <attrib/methods/shapley.hpp>
 #include <attrib/methods/smooth_grad.hpp>
 #include <attrib/metrics/faithfulness.hpp>
-#include <attrib/metrics/faithfulness_report.hpp>
 #include <attrib/models/canonize.hpp>
-#include <attrib/models/fashion.hpp>
+#include <attrib/report/faithfulness_report.hpp>
 #include <attrib/rules/presets.hpp>
 
 #include <cmath>

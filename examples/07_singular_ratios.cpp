@@ -15,12 +15,12 @@
 #include <string>
 
 #include <attrib/attrib.hpp>
+#include <attrib/io/fashion_models.hpp>
 #include <attrib/io/idx.hpp>
 #include <attrib/methods/pattern_fit.hpp>
 #include <attrib/metrics/matrix_chain.hpp>
 #include <attrib/metrics/singular_ratio.hpp>
 #include <attrib/models/canonize.hpp>
-#include <attrib/models/fashion.hpp>
 
 using namespace attrib;
 using T = double;

@@ -2,7 +2,7 @@
 // tests (rules-spec section 9) on a random ReLU MLP.
 #include "support/support.hpp"
 #include "attrib/attrib.hpp"
-#include "attrib/metrics/csc.hpp"
+#include "attrib/report/csc.hpp"
 
 using namespace attrib;
 using namespace attrib::test;

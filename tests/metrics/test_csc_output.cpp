@@ -1,6 +1,7 @@
-// CSC output: to_json (parsed back by an independent little JSON parser written here), NaN
-// handling, and the SVG plots of plot_svg.hpp (well-formed, every series present, finite
-// coordinates, the log panel's mapping of 1 - median for known inputs, errors).
+// Metric output (report/): CSC's to_json (parsed back by an independent little JSON parser
+// written here), NaN handling, the SVG plots of report/plots.hpp (well-formed, every series
+// present, finite coordinates, the log panel's mapping of 1 - median for known inputs, errors),
+// and RFC 4180 quoting of the CSV writers (parsed back by an independent little CSV reader).
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -10,8 +11,9 @@
 
 #include "support/support.hpp"
 #include "attrib/attrib.hpp"
-#include "attrib/metrics/csc.hpp"
-#include "attrib/metrics/plot_svg.hpp"
+#include "attrib/report/csc.hpp"
+#include "attrib/report/faithfulness_report.hpp"
+#include "attrib/report/plots.hpp"
 
 using namespace attrib;
 
@@ -456,4 +458,64 @@ TEST_CASE("SVG writers reject empty or inconsistent input", "[metrics][csc][outp
   std::string why;
   const std::string ok = to_svg(f);  // automatic ranges and ticks
   CHECK(tags_balanced(ok, why));
+}
+
+namespace {
+// --- a minimal RFC 4180 reader, independent of report/csv.hpp: records end at CRLF, LF or a
+// lone CR outside quotes; a quoted field may hold commas, line breaks and "" for one quote ---
+std::vector<std::vector<std::string>> parse_csv(const std::string& s) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    std::string& field = rows.back().back();
+    if (quoted) {
+      if (c != '"') field += c;
+      else if (i + 1 < s.size() && s[i + 1] == '"') field += '"', ++i;
+      else quoted = false;
+    } else if (c == '"') {
+      REQUIRE(field.empty());  // a quote may only open a field
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+      rows.emplace_back(1);
+    } else {
+      field += c;
+    }
+  }
+  REQUIRE_FALSE(quoted);
+  if (rows.back() == std::vector<std::string>(1)) rows.pop_back();  // after the last line break
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("CSV output: fields with a comma, a quote, CR or LF are quoted as RFC 4180 says", "[metrics][output][csv]") {
+  const std::string rule = "LrpEpsilon(epsilon=0.25, \"stabilised\")\nline two", layer = "block,1\r\nconv";
+  CscResult r = synthetic(rule, {0.5, 0.75});
+  r.layers[0].name = layer;
+  r.layers[1].kind = "Odd\rKind";
+  const auto rows = parse_csv(to_csv({r}));
+  REQUIRE(rows.size() == 3);
+  for (const auto& row : rows) CHECK(row.size() == 20);  // 9 fields, 10 percentiles, baseline
+  CHECK(rows[0][0] == "rule");
+  CHECK(rows[1][0] == rule);
+  CHECK(rows[2][0] == rule);
+  CHECK(rows[1][3] == layer);
+  CHECK(rows[2][3] == "input");
+  CHECK(rows[2][4] == "Odd\rKind");
+  CHECK(std::stod(rows[1][8]) == 0.5);
+  CHECK(std::stod(rows[2][8]) == 0.75);
+  // plain fields stay unquoted (the output of ordinary names is unchanged)
+  CHECK(to_csv({synthetic("Gradient", {0.5})}).find("\nGradient,-1,0,input,,") != std::string::npos);
+
+  FaithfulnessReport rep;
+  const std::string model = "m,\"1\"", method = "IG\nsteps=8", criterion = "C\r";
+  rep.set(model, method, criterion, 0.5);
+  rep.set("plain", "GxI", "U", 2);
+  const auto frows = parse_csv(rep.to_csv());
+  REQUIRE(frows.size() == 3);
+  CHECK(frows[1] == std::vector<std::string>{model, method, criterion, "0.5"});
+  CHECK(frows[2] == std::vector<std::string>{"plain", "GxI", "U", "2"});
 }

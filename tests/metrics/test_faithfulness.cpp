@@ -10,12 +10,12 @@
 #include "support/support.hpp"
 #include "methods/poly.hpp"
 #include "attrib/attrib.hpp"
+#include "attrib/methods/grad_cam.hpp"
 #include "attrib/methods/integrated_gradients.hpp"
 #include "attrib/methods/occlusion.hpp"
 #include "attrib/methods/shapley.hpp"
-#include "attrib/methods/grad_cam.hpp"
 #include "attrib/metrics/faithfulness.hpp"
-#include "attrib/metrics/faithfulness_report.hpp"
+#include "attrib/report/faithfulness_report.hpp"
 
 using namespace attrib;
 

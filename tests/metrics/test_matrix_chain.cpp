@@ -311,9 +311,9 @@ TEST_CASE("singular ratio: pattern matrices A and A (.) W, fc on an even-sized m
   CHECK_THROWS_WITH(pattern_matrices(n, wrong), Catch::Contains("shape.600") && Catch::Contains("[3, 8]"));
 }
 
+#include "attrib/io/fashion_models.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/models/canonize.hpp"
-#include "attrib/models/fashion.hpp"
 
 TEST_CASE("matrix chain: learned family from the shipped VGG-style model vs numpy", "[metrics][matrix_chain]") {
   // tools/make_chain_fixtures.py computes the same chain with numpy from the weights file: BN

@@ -11,8 +11,8 @@
 
 #include "support/support.hpp"
 #include "attrib/attrib.hpp"
+#include "attrib/io/fashion_models.hpp"
 #include "attrib/io/idx.hpp"
-#include "attrib/models/fashion.hpp"
 
 using namespace attrib;
 using namespace attrib::test;

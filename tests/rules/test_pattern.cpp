@@ -9,6 +9,7 @@
 
 #include "support/support.hpp"
 #include "attrib/attrib.hpp"
+#include "attrib/io/patterns.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/methods/pattern_fit.hpp"
 #include "attrib/rules/pattern.hpp"

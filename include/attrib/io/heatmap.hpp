@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+#include "attrib/core/percentile.hpp"
 #include "attrib/core/tensor.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -122,13 +123,8 @@ double abs_percentile(ConstView<T> x, double q) {
   if (x.size() == 0) raise<ShapeError>("io.341", "abs_percentile: empty tensor");
   std::vector<double> v(static_cast<std::size_t>(x.size()));
   for (Index i = 0; i < x.size(); ++i) v[std::size_t(i)] = std::abs(double(x[i]));
-  const double pos = q / 100.0 * double(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(lo), v.end());
-  const double a = v[lo];
-  const double b = hi == lo ? a : *std::min_element(v.begin() + std::ptrdiff_t(lo) + 1, v.end());
-  return a + (pos - double(lo)) * (b - a);
+  auto from = v.begin();
+  return detail::select_percentile(v.begin(), from, v.end(), q, PercentileInterpolation::linear);
 }
 
 namespace detail::heatmap {

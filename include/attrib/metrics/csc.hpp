@@ -6,20 +6,20 @@
 // channels ((C, H, W) -> H*W vectors of length C; a dense layer is one vector; the input gives
 // one colour vector per pixel). |cos| -> 1 means the explanation no longer depends on what
 // happened above L. Works for every rule, including two-signal rules (DeepLIFT: the random
-// signal goes into both multiplier chains; contributions are read out).
+// signal goes into both multiplier chains; contributions are read out). CSV/JSON output:
+// attrib/report/csc.hpp; the paper's plots: attrib/report/plots.hpp.
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "attrib/core/percentile.hpp"
 #include "attrib/core/random.hpp"
 #include "attrib/explain.hpp"
-#include "attrib/metrics/percentile.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -239,92 +239,6 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
                                         ConstView<typename Model::Scalar> images, std::string_view layer,
                                         const CscOptions& opt = {}) {
   return cosine_similarity_convergence(model, rule, images, model.find(layer), opt);
-}
-
-/// CSV: one row per layer (rule, layer, kind, channels, count, mean, median, percentiles, baseline).
-inline std::string to_csv(const std::vector<CscResult>& results) {
-  std::string s = "rule,injected,position,layer,kind,channels,count,mean,median";
-  for (double q : csc_percentiles) s += ",p" + detail::cat(q);
-  s += ",baseline\n";
-  for (const auto& r : results)
-    for (std::size_t i = 0; i < r.layers.size(); ++i) {
-      const auto& l = r.layers[i];
-      s += detail::cat(r.rule, ',', r.injected, ',', i, ',', l.name, ',', l.kind, ',', l.channels, ',', l.count, ',',
-                       l.mean, ',', l.median);
-      for (double p : l.percentiles) s += detail::cat(',', p);
-      s += detail::cat(',', l.baseline, '\n');
-    }
-  return s;
-}
-
-namespace detail {
-/// A JSON number with round-trip precision (%.17g); NaN and infinities -> null (JSON has none).
-inline std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-/// A JSON string literal: quotes, backslashes and control characters escaped.
-inline std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') out += {'\\', ch};
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(c));
-      out += buf;
-    } else out += ch;
-  }
-  return out + '"';
-}
-template <class Range, class F>
-std::string json_array(const Range& r, F&& item) {
-  std::string s = "[";
-  bool first = true;
-  for (const auto& v : r) {
-    if (!first) s += ", ";
-    first = false;
-    s += item(v);
-  }
-  return s + "]";
-}
-}  // namespace detail
-
-/// JSON: an array with one object per result {rule, injected, samples, images, percentile_levels,
-/// histogram_bins, layers: [{position, node, name, kind, channels, count, mean, median,
-/// percentiles, histogram, baseline, subsampled}]}. Numbers with 17 significant digits, NaN and
-/// infinities as null. An empty vector gives "[]".
-inline std::string to_json(const std::vector<CscResult>& results) {
-  using detail::json_array;
-  using detail::json_number;
-  using detail::json_string;
-  const auto num = [](double v) { return json_number(v); };
-  const auto integer = [](Index v) { return std::to_string(v); };
-  std::string s = "[";
-  for (std::size_t k = 0; k < results.size(); ++k) {
-    const auto& r = results[k];
-    s += k ? ",\n {" : "\n {";
-    s += "\"rule\": " + json_string(r.rule) + ", \"injected\": " + integer(r.injected) +
-         ", \"samples\": " + std::to_string(r.samples) + ", \"images\": " + integer(r.images) +
-         ",\n  \"percentile_levels\": " + json_array(csc_percentiles, num) +
-         ",\n  \"histogram_bins\": " + json_array(csc_bins, num) + ",\n  \"layers\": [";
-    for (std::size_t i = 0; i < r.layers.size(); ++i) {
-      const auto& l = r.layers[i];
-      s += i ? ",\n   {" : "\n   {";
-      s += "\"position\": " + std::to_string(i) + ", \"node\": " + integer(l.node) + ", \"name\": " +
-           json_string(l.name) + ", \"kind\": " + json_string(l.kind) + ", \"channels\": " + integer(l.channels) +
-           ", \"count\": " + integer(l.count) + ", \"mean\": " + num(l.mean) + ", \"median\": " + num(l.median) +
-           ", \"percentiles\": " + json_array(l.percentiles, num) + ", \"histogram\": " +
-           json_array(l.histogram, integer) + ", \"baseline\": " + num(l.baseline) +
-           ", \"subsampled\": " + (l.subsampled ? "true" : "false") + "}";
-    }
-    s += r.layers.empty() ? "]}" : "\n  ]}";
-  }
-  return s + (results.empty() ? "]\n" : "\n]\n");
 }
 
 ATTRIB_END_NAMESPACE

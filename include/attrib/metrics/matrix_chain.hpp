@@ -20,8 +20,8 @@
 #include <Eigen/Core>
 
 #include "attrib/core/error.hpp"
+#include "attrib/core/percentile.hpp"
 #include "attrib/core/random.hpp"
-#include "attrib/metrics/percentile.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 

@@ -22,8 +22,8 @@
 #include <Eigen/Core>
 
 #include "attrib/core/error.hpp"
+#include "attrib/core/percentile.hpp"
 #include "attrib/core/tensor.hpp"
-#include "attrib/metrics/percentile.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 

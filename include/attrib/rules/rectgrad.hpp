@@ -12,7 +12,7 @@
 //
 // Options (runtime fields):
 //  * percentile q in [0, 100], default 98 (official code RG and "When Explanations Lie" W).
-//  * interpolation of the percentile between order statistics (see percentile_inplace):
+//  * interpolation of the percentile between order statistics (core/percentile.hpp):
 //    `nearest` (default) is TensorFlow's tf.contrib.distributions.percentile default, which both
 //    reference implementations used, so the default picks the same order statistic as they do; `linear`
 //    is numpy's / torch.quantile's default, for comparisons with PyTorch ports. The two masks
@@ -30,36 +30,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "attrib/core/percentile.hpp"
 #include "attrib/layers/relu.hpp"
 #include "attrib/rules/gradient.hpp"
 #include "attrib/rules/guided.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
-/// How a percentile falls between two order statistics v_(0) <= ... <= v_(n-1).
-enum class PercentileInterpolation {
-  /// TensorFlow's 'nearest' (tf.contrib.distributions.percentile, tfp.stats.percentile): on the
-  /// values sorted in *descending* order take index round_half_even((n - 1)(1 - q/100)), i.e.
-  /// ascending index (n - 1) - that. Differs from numpy's 'nearest' at exact halves
-  /// (n = 4, q = 50: TF gives v_(1), numpy v_(2)).
-  nearest,
-  /// numpy's default 'linear': h = (n - 1) q/100, result v_(floor h) + (h - floor h)(v_(floor h + 1) - v_(floor h)).
-  linear,
-};
-
 namespace detail {
-inline double round_half_even(double v) {
-  const double f = std::floor(v), frac = v - f;
-  if (frac > 0.5) return f + 1;
-  if (frac < 0.5) return f;
-  return std::fmod(f, 2.0) == 0.0 ? f : f + 1;
-}
-
-inline void check_percentile(double q, const char* who) {
-  if (!(q >= 0.0 && q <= 100.0))
-    raise<ParameterError>("param.500", who, ": percentile q = ", q, "; must be in [0, 100]");
-}
-
 /// The part every RectGrad variant shares: gradient elsewhere, optional x (.) r read-out.
 struct RectGradBase : Gradient {
   bool multiply_by_input = false;
@@ -79,30 +57,6 @@ struct RectGradBase : Gradient {
   }
 };
 }  // namespace detail
-
-/// The q-th percentile (0 <= q <= 100) of the n > 0 values at `data`, which are reordered
-/// (partially sorted) in the process. O(n); allocates nothing. Values must not be NaN.
-template <class T>
-T percentile_inplace(T* data, Index n, double q, PercentileInterpolation mode) {
-  detail::check_percentile(q, "percentile");
-  if (n <= 0) raise<ArgumentError>("arg.500", "percentile: no values (n = ", n, ")");
-  if (mode == PercentileInterpolation::nearest) {
-    const double desc = detail::round_half_even(double(n - 1) * (1.0 - q / 100.0));
-    const Index k = n - 1 - std::clamp<Index>(static_cast<Index>(desc), 0, n - 1);
-    std::nth_element(data, data + k, data + n);
-    return data[k];
-  }
-  const double h = double(n - 1) * (q / 100.0);
-  const Index lo = std::clamp<Index>(static_cast<Index>(std::floor(h)), 0, n - 1);
-  std::nth_element(data, data + lo, data + n);
-  const T a = data[lo];
-  const T t = static_cast<T>(h - double(lo));
-  if (lo + 1 >= n || t == T(0)) return a;
-  const T b = *std::min_element(data + lo + 1, data + n);
-  // numpy's _lerp: exact at both ends, monotone in t.
-  const T diff = b - a;
-  return t < T(0.5) ? a + diff * t : b - diff * (T(1) - t);
-}
 
 /// RectGrad with a per-sample percentile threshold; `S` = Seed::gradient or Seed::relevance.
 template <Seed S = Seed::gradient>

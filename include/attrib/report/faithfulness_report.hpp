@@ -1,7 +1,7 @@
 #pragma once
 // A methods x criteria table per test model (docs/faithfulness.md), printed as Markdown (one
 // table per model, columns in first-use order, "n/a" for criteria a method has no value for)
-// or as long CSV (model,method,criterion,value).
+// or as long CSV (model,method,criterion,value; text fields quoted as RFC 4180 says).
 #include "attrib/core/config.hpp"
 #include <cmath>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+#include "attrib/report/csv.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -93,7 +94,8 @@ class FaithfulnessReport {
         for (const auto& v : r.values) {
           if (std::isnan(v.second)) std::snprintf(buf, sizeof buf, "nan");
           else std::snprintf(buf, sizeof buf, "%.9g", v.second);
-          out += quote(s.model) + "," + quote(r.method) + "," + quote(v.first) + "," + buf + "\n";
+          out += csv_field(s.model) + "," + csv_field(r.method) + "," + csv_field(v.first) + "," +
+                 buf + "\n";
         }
     return out;
   }
@@ -143,12 +145,6 @@ class FaithfulnessReport {
     std::string o;
     for (char ch : s) o += ch == '|' ? std::string("\\|") : std::string(1, ch);
     return o;
-  }
-  static std::string quote(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
   }
 };
 
