@@ -113,10 +113,12 @@ TEST_CASE("ONNX report: one IoError lists every blocker, grouped by op with coun
   OnnxBuilder a;
   a.input("x", {0, 2, 6, 6}).output("y").init("W", {2, 2, 1, 1}, std::vector<float>(4, 0.5f));
   set_int(a.node("Conv", {"x", "W"}, {"c"}, "c1"), "foo", 1);
-  set_int(a.node("Conv", {"c", "W"}, {"y"}, "c2"), "bar", 1);
+  set_int(a.node("Conv", {"x", "W"}, {"d"}, "c2"), "bar", 1);
+  a.node("Add", {"c", "d"}, {"y"}, "sum");  // reads unknown values: not checked
   const std::string two = io_error([&] { import_onnx_model<float>(a.model(), {}, "two.onnx"); }, &id);
   CHECK(id == "attrib.io.211");
-  CHECK_THAT(two, Contains("2 nodes of 1 op type cannot be imported:\n  Conv: 2 nodes\n    [io.211] attribute 'foo'"));
+  CHECK_THAT(two, Contains("2 nodes of 1 op type cannot be imported (1 node after them not checked):\n"
+                           "  Conv: 2 nodes\n    [io.211] attribute 'foo'"));
   CHECK_THAT(two, Contains("[io.211] attribute 'bar' is not supported; supported attributes: auto_pad"));
   CHECK(two.find("supported on activations") == std::string::npos);
 }
