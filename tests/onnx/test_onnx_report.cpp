@@ -269,7 +269,7 @@ TEST_CASE("ONNX report: fmnist_mobile, trailing Softmax and symbolic N, H, W", "
     const auto counts = blocker_counts(msg);
     CHECK(!counts.empty());
     CHECK(counts.count("Softmax") == 0);
-    CHECK(msg.find("Softmax") == std::string::npos);
+    CHECK(msg.substr(0, msg.find("supported on activations")).find("Softmax") == std::string::npos);
   }
   opt.keep_softmax = true;
   const std::string kept = io_error([&] { import_onnx<float>(file, opt); });
