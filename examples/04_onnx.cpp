@@ -101,7 +101,7 @@ int run(int argc, char** argv) {
   std::printf("model: %s (%s, opset %ld), %ld layers, input '%s' %s, output '%s' %s\n", argv[1],
               model.producer.c_str(), long(model.opset), long(net.size()), model.input_name.c_str(),
               model.input_shape.str().c_str(), model.output_name.c_str(), model.output_shape.str().c_str());
-  for (const auto& n : model.notices) std::printf("notice: %s\n", n.c_str());
+  std::printf("%s", model.report.to_text().c_str());  // layers by kind, folded / stripped nodes, notes
 
   Tensor<float> x;
   if (argc >= 3 && std::string(argv[2]) != "-") {

@@ -12,6 +12,7 @@
 #include "attrib/core/config.hpp"
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -19,9 +20,12 @@
 #include <vector>
 
 #include "attrib/io/detail/binary.hpp"
+#include "attrib/io/detail/onnx_blockers.hpp"
 #include "attrib/io/detail/onnx_graph.hpp"
 #include "attrib/io/detail/onnx_layers.hpp"
+#include "attrib/io/detail/onnx_load_report.hpp"
 #include "attrib/io/detail/onnx_shape_ops.hpp"
+#include "attrib/io/onnx_report.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 namespace detail::onnxio {
@@ -29,59 +33,79 @@ namespace detail::onnxio {
 template <class T>
 using Converter = void (*)(Importer<T>&, const Node&, const Where&);
 
+/// A converter and where its op works: `on_activations` is nullptr when the op is evaluated
+/// only on constants, "" when it makes a layer (or merges into one) without restriction, or the
+/// restriction; `on_constants` when it is also evaluated on fixed data at import time.
 template <class T>
 struct OpConverter {
   const char* op;
   Converter<T> convert;
+  const char* on_activations;
+  bool on_constants;
 };
 
-/// The supported ops (alphabetical); Softmax/LogSoftmax are handled before conversion.
+/// The supported ops (alphabetical); Softmax/LogSoftmax at the output are stripped before.
 template <class T>
 inline constexpr OpConverter<T> converters[] = {
-    {"Add", convert_add<T>},
-    {"AveragePool", convert_avg_pool<T>},
-    {"BatchNormalization", convert_batch_norm<T>},
-    {"Cast", convert_cast<T>},
-    {"Concat", convert_concat<T>},
-    {"Constant", convert_constant<T>},
-    {"ConstantOfShape", convert_constant_of_shape<T>},
-    {"Conv", convert_conv<T>},
-    {"Div", convert_arithmetic<T, '/'>},
-    {"Dropout", convert_dropout<T>},
-    {"Flatten", convert_flatten<T>},
-    {"Gather", convert_gather<T>},
-    {"Gemm", convert_gemm<T>},
-    {"GlobalAveragePool", convert_global_avg_pool<T>},
-    {"Identity", convert_identity<T>},
-    {"MatMul", convert_matmul<T>},
-    {"MaxPool", convert_max_pool<T>},
-    {"Mul", convert_arithmetic<T, '*'>},
-    {"Pad", convert_pad<T>},
-    {"Relu", convert_relu<T>},
-    {"Reshape", convert_reshape<T>},
-    {"Shape", convert_shape<T>},
-    {"Slice", convert_slice<T>},
-    {"Squeeze", convert_squeeze<T>},
-    {"Sub", convert_arithmetic<T, '-'>},
-    {"Transpose", convert_transpose<T>},
-    {"Unsqueeze", convert_unsqueeze<T>},
+    {"Add", convert_add<T>, "residual sum, or a constant folded into the bias before it", true},
+    {"AveragePool", convert_avg_pool<T>, "", false},
+    {"BatchNormalization", convert_batch_norm<T>, "", false},
+    {"Cast", convert_cast<T>, "to FLOAT or DOUBLE", true},
+    {"Concat", convert_concat<T>, nullptr, true},
+    {"Constant", convert_constant<T>, nullptr, true},
+    {"ConstantOfShape", convert_constant_of_shape<T>, nullptr, true},
+    {"Conv", convert_conv<T>, "2-D", false},
+    {"Div", convert_arithmetic<T, '/'>, nullptr, true},
+    {"Dropout", convert_dropout<T>, "", true},
+    {"Flatten", convert_flatten<T>, "axis 1", true},
+    {"Gather", convert_gather<T>, nullptr, true},
+    {"Gemm", convert_gemm<T>, "", false},
+    {"GlobalAveragePool", convert_global_avg_pool<T>, "", false},
+    {"Identity", convert_identity<T>, "", true},
+    {"MatMul", convert_matmul<T>, "by a constant matrix", false},
+    {"MaxPool", convert_max_pool<T>, "", false},
+    {"Mul", convert_arithmetic<T, '*'>, nullptr, true},
+    {"Pad", convert_pad<T>, "zeros on H, W, merged into the next Conv or pool", false},
+    {"Relu", convert_relu<T>, "", false},
+    {"Reshape", convert_reshape<T>, "flatten to [N, rest] or the same shape", true},
+    {"Shape", convert_shape<T>, nullptr, true},
+    {"Slice", convert_slice<T>, nullptr, true},
+    {"Squeeze", convert_squeeze<T>, nullptr, true},
+    {"Sub", convert_arithmetic<T, '-'>, nullptr, true},
+    {"Transpose", convert_transpose<T>, "identity permutation", true},
+    {"Unsqueeze", convert_unsqueeze<T>, nullptr, true},
 };
 
+/// Two lists: the ops that work on activations (with their restrictions) and the ops that are
+/// evaluated on constants only (weights, shapes) at import time.
 template <class T>
 std::string supported_ops() {
-  std::string s;
-  for (const auto& c : converters<T>) s += std::string(s.empty() ? "" : ", ") + c.op;
-  return s + "; Softmax/LogSoftmax only as the last node (dropped)";
+  std::string act, folded;
+  for (const auto& c : converters<T>) {
+    if (c.on_activations) act += std::string(act.empty() ? "" : ", ") + c.op + (*c.on_activations ? std::string(" (") + c.on_activations + ")" : "");
+    if (!c.on_activations) folded += std::string(folded.empty() ? "" : ", ") + c.op;
+  }
+  return "supported on activations: " + act + ", Softmax/LogSoftmax (at the output only, stripped); evaluated on "
+         "constants only (shapes, weights) at import time: " + folded + "; ops on activations also evaluate on constants";
+}
+
+/// The converter for op n (nullptr: unsupported).
+template <class T>
+Converter<T> find_converter(const Node& n) {
+  for (const auto& c : converters<T>)
+    if (n.op_type() == c.op) return c.convert;
+  return nullptr;
 }
 
 inline bool is_softmax(const Node& n) { return n.op_type() == "Softmax" || n.op_type() == "LogSoftmax"; }
 
 inline std::string file_prefix(const std::string& file) { return "ONNX file '" + file + "'"; }
 
-/// The model input's shape from its declaration (or the override); sets the batch size.
+/// The model input's shape from its declaration and OnnxOptions::input_shape; fills the
+/// report's declared and symbolic dimensions and tells whether the batch is symbolic.
 template <class T>
 Shape input_shape(const ::onnx::ValueInfoProto& in, const OnnxOptions<T>& opt, const std::string& file,
-                  bool& symbolic_batch) {
+                  bool& symbolic_batch, OnnxLoadReport& report) {
   const auto& type = in.type();
   const std::string who = file_prefix(file) + ": input '" + in.name() + "'";
   if (!type.has_tensor_type())
@@ -90,34 +114,63 @@ Shape input_shape(const ::onnx::ValueInfoProto& in, const OnnxOptions<T>& opt, c
   if (et != ::onnx::TensorProto::FLOAT && et != ::onnx::TensorProto::DOUBLE)
     raise<IoError>("io.205", who, " has element type ", data_type_name(et), "; supported: FLOAT, DOUBLE");
   symbolic_batch = false;
-  if (opt.input_shape) {
-    if (opt.input_shape->rank() < 2 || opt.input_shape->sample_size() > max_activation)
-      raise<IoError>("io.205", who, ": OnnxOptions::input_shape ", *opt.input_shape, " must be [N, ...] of rank 2 to 4 "
-                     "with at most 2^28 elements per item");
-    return *opt.input_shape;
-  }
-  if (!type.tensor_type().has_shape())
+  report.input_shape_given = opt.input_shape.has_value();
+  if (opt.input_shape && (opt.input_shape->rank() < 2 || opt.input_shape->sample_size() > max_activation))
+    raise<IoError>("io.205", who, ": OnnxOptions::input_shape ", *opt.input_shape, " must be [N, ...] of rank 2 to 4 "
+                   "with at most 2^28 elements per item");
+  if (!type.tensor_type().has_shape()) {
+    if (opt.input_shape) return *opt.input_shape;
     raise<IoError>("io.205", who, " has no declared shape; give OnnxOptions::input_shape");
+  }
   const auto& dims = type.tensor_type().shape().dim();
+  std::vector<Index> s;
+  std::vector<int> symbolic;  // axes > 0 without a value
+  Index items = 1;  // elements of one batch item (saturating)
+  for (int i = 0; i < dims.size(); ++i) {
+    const bool fixed = dims[i].has_dim_value() && dims[i].dim_value() > 0;
+    const std::string name = fixed ? std::to_string(dims[i].dim_value())
+                                   : dims[i].dim_param().empty() ? "?" : dims[i].dim_param();
+    report.declared_input.push_back(name);
+    if (!fixed) report.symbolic_dims.push_back(name + " (axis " + std::to_string(i) + ")");
+    if (fixed) {
+      if (dims[i].dim_value() > max_activation)
+        raise<IoError>("io.205", who, " dimension ", i, " = ", dims[i].dim_value(), ": more than 2^28 elements per item");
+      s.push_back(dims[i].dim_value());
+      items = i > 0 ? sat_mul(items, s.back()) : items;
+    } else {
+      s.push_back(1);
+      if (i == 0) symbolic_batch = true;
+      else symbolic.push_back(i);
+    }
+  }
+  const std::string declared = "[" + [&] {
+    std::string d;
+    for (const auto& x : report.declared_input) d += (d.empty() ? "" : ", ") + x;
+    return d;
+  }() + "]";
+  if (opt.input_shape) {
+    const Shape& given = *opt.input_shape;
+    bool ok = given.rank() == dims.size();
+    for (int i = 1; ok && i < dims.size(); ++i)
+      ok = std::find(symbolic.begin(), symbolic.end(), i) != symbolic.end() || given[i] == s[static_cast<std::size_t>(i)];
+    if (!ok)
+      raise<IoError>("io.205", who, " is declared ", declared, "; OnnxOptions::input_shape ", given,
+                     " must have its rank and its fixed dimensions after the batch");
+    return given;
+  }
   if (dims.size() < 2 || dims.size() > 4)
     raise<IoError>("io.205", who, " has rank ", dims.size(), "; attrib models take [N, features], [N, C, L] or "
                    "[N, C, H, W] (batch first)");
-  std::vector<Index> s;
-  Index items = 1;  // elements of one batch item (saturating)
-  for (int i = 0; i < dims.size(); ++i) {
-    if (dims[i].has_dim_value() && dims[i].dim_value() > 0) {
-      s.push_back(dims[i].dim_value());
-      items = i > 0 ? sat_mul(items, s.back()) : items;
-      if (items > max_activation || s.back() > max_activation)
-        raise<IoError>("io.205", who, " dimension ", i, " = ", s.back(), ": more than 2^28 elements per item");
-    } else if (i == 0) {
-      s.push_back(1);
-      symbolic_batch = true;
-    } else {
-      raise<IoError>("io.205", who, " dimension ", i, " is symbolic ('", dims[i].dim_param(),
-                     "'); give OnnxOptions::input_shape");
-    }
+  if (!symbolic.empty()) {
+    std::string list;
+    for (int i : symbolic)
+      list += (list.empty() ? "" : ", ") + std::to_string(i) + " ('" + report.declared_input[static_cast<std::size_t>(i)] + "')";
+    raise<IoError>("io.205", who, " ", declared, ": dimension", symbolic.size() > 1 ? "s " : " ", list,
+                   symbolic.size() > 1 ? " are" : " is", " symbolic; attrib imports for concrete sizes (layer shapes "
+                   "and shape arithmetic depend on them): give OnnxOptions::input_shape");
   }
+  if (items > max_activation)
+    raise<IoError>("io.205", who, " ", declared, ": more than 2^28 elements per item");
   return Shape::from_range(s.begin(), s.end());
 }
 
@@ -171,6 +224,27 @@ Network<T> build_network(std::vector<PendingNode<T>>& pending, Index output) {
   return net;
 }
 
+/// Runs one converter; a rejected node becomes a blocker (with exceptions disabled the first
+/// error goes to the error handler with the converter's own id).
+template <class T>
+bool convert_node(Importer<T>& im, Converter<T> convert, const Node& n, const Where& w, Blockers& blockers) {
+#if ATTRIB_NO_EXCEPTIONS
+  (void)blockers;
+  convert(im, n, w);
+  return true;
+#else
+  try {
+    convert(im, n, w);
+    return true;
+  } catch (const IoError& e) {
+    blockers.add_error(w, e.id(), e.what());
+  } catch (const Error& e) {
+    blockers.add(w, "io.217", std::string("rejected by attrib: ") + e.what());
+  }
+  return false;
+#endif
+}
+
 template <class T>
 OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt, const std::string& file) {
   const std::string where = file_prefix(file);
@@ -217,18 +291,26 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
                    "); attrib networks have exactly one input - supply the others (weights) in OnnxOptions::tensors");
   }
   result.input_name = unfed[0]->name();
-  result.input_shape = input_shape(*unfed[0], opt, file, result.symbolic_batch);
+  OnnxLoadReport& report = result.report;
+  report.file = file;
+  report.input_name = result.input_name;
+  result.input_shape = input_shape(*unfed[0], opt, file, result.symbolic_batch, report);
+  report.input_shape = result.input_shape;
 
   if (g.output_size() != 1)
     raise<IoError>("io.204", where, ": the graph has ", g.output_size(), " outputs; attrib imports single-output models");
   std::string output = g.output(0).name();
   for (const auto& n : g.node())
-    if (is_softmax(n) && n.output_size() > 0 && n.output(0) == output && n.input_size() > 0) {
-      result.notices.push_back(n.op_type() + " '" + (n.name().empty() ? n.op_type() : n.name()) +
-                               "' at the output dropped: attrib explains the logits ('" + n.input(0) + "')");
+    if (!opt.keep_softmax && is_softmax(n) && n.output_size() > 0 && n.output(0) == output && n.input_size() > 0) {
+      const std::string name = n.name().empty() ? n.op_type() : n.name();
+      result.notices.push_back(n.op_type() + " '" + name + "' at the output dropped: attrib explains the logits ('" +
+                               n.input(0) + "')");
+      report.strip(name, n.op_type(), "at the model output; attrib explains its input, the logits '" + n.input(0) +
+                                          "' (OnnxOptions::keep_softmax keeps it)");
       output = n.input(0);
     }
   result.output_name = output;
+  report.output_name = output;
 
   std::map<std::string, int> uses;
   const std::vector<char> need = needed_nodes(g, output, uses);
@@ -237,6 +319,9 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
   for (auto& [name, c] : fixed) im.define(name, Value::constant(std::move(c)));
   im.define(result.input_name, Value::activation(-1, result.input_shape));
 
+  im.report = std::move(report);
+  Blockers blockers;
+  ReportRecorder<T> recorder;
   std::set<std::string> names;
   for (int i = 0; i < g.node_size(); ++i) {
     if (!need[static_cast<std::size_t>(i)]) continue;
@@ -245,27 +330,30 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
     for (int k = 1; names.count(name); ++k) name = (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) + "_" + std::to_string(k);
     names.insert(name);
     const Where w{file, name, n.op_type()};
-    if (!n.domain().empty() && n.domain() != "ai.onnx")
-      fail("io.210", w, "operator domain '", n.domain(), "' is not supported; supported: the default domain (",
-           supported_ops<T>(), ")");
-    Converter<T> convert = nullptr;
-    for (const auto& c : converters<T>)
-      if (n.op_type() == c.op) convert = c.convert;
-    if (!convert)
-      fail("io.210", w, is_softmax(n) ? "supported only as the last node (it is dropped with a notice)"
-                                      : "operator not supported", "; supported: ", supported_ops<T>());
-#if ATTRIB_NO_EXCEPTIONS
-    convert(im, n, w);  // errors go to the handler with the converter's own id
-#else
-    try {
-      convert(im, n, w);
-    } catch (const IoError&) {
-      throw;
-    } catch (const Error& e) {
-      fail("io.217", w, "rejected by attrib: ", e.what());
+    Converter<T> convert = find_converter<T>(n);
+    if (!n.domain().empty() && n.domain() != "ai.onnx") {
+      blockers.add(w, "io.210", "operator domain '" + n.domain() + "' is not supported; supported: the default domain");
+    } else if (!convert) {
+      blockers.add(w, "io.210", !is_softmax(n) ? "operator not supported"
+                                : opt.keep_softmax ? "attrib has no Softmax layer; OnnxOptions::keep_softmax = true keeps "
+                                                     "it: set keep_softmax = false (the default) to strip it at the "
+                                                     "output and explain the logits"
+                                                   : "supported only at the model output, where it is stripped "
+                                                     "(attrib explains the logits)");
+    } else if (blockers.reads_unknown(n)) {
+      blockers.skip(n);
+      continue;
+    } else {
+      const std::size_t before = im.pending().size();
+      if (convert_node(im, convert, n, w, blockers)) {
+        recorder.record(im, n, w, i, before);
+        continue;
+      }
     }
-#endif
+    blockers.stand_in(im, n, w);
   }
+  result.report = std::move(im.report);
+  if (!blockers.empty()) blockers.raise_all(file, supported_ops<T>());
   const Value* out = im.find(output);
   if (!out) raise<IoError>("io.204", where, ": the output '", output, "' is not computed by any node");
   if (out->kind == Value::Kind::padded)
@@ -274,8 +362,10 @@ OnnxModel<T> import_model(const ::onnx::ModelProto& m, const OnnxOptions<T>& opt
     raise<IoError>("io.204", where, ": the output '", output, "' ", out->is_constant() ? "does not depend on" : "is",
                    " the model input; there is nothing to import");
   result.output_shape = out->shape;
+  result.report.output_shape = out->shape;
   result.network = build_network(im.pending(), out->node);
   for (auto& s : im.notices()) result.notices.push_back(std::move(s));
+  ReportRecorder<T>::finish(result.report, result.network, result.notices);
   return result;
 }
 

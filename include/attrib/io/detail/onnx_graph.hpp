@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "attrib/io/detail/onnx_tensor.hpp"
+#include "attrib/io/onnx_report.hpp"
 #include "attrib/models/network.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -27,8 +28,13 @@ struct OnnxOptions {
   /// Data for graph inputs that hold weights rather than the model input (ONNX's node tests
   /// and some exporters pass weights as inputs). Overrides an initializer of the same name.
   std::map<std::string, Tensor<T>> tensors;
-  /// Overrides the declared input shape (needed when C, H or W are symbolic in the file).
+  /// The input shape to import for, [N, ...] (needed when C, H or W are symbolic in the file;
+  /// its non-batch dimensions must equal the file's fixed ones).
   std::optional<Shape> input_shape;
+  /// Keep a Softmax / LogSoftmax at the model output instead of stripping it (the default
+  /// strips it so that the explained quantity is the logit). attrib has no Softmax layer yet,
+  /// so keeping it makes the import fail with io.210.
+  bool keep_softmax = false;
 };
 
 /// An imported model: the network plus what the file said about its input and output.
@@ -43,6 +49,7 @@ struct OnnxModel {
   std::int64_t opset = 0;          ///< version of the default ("ai.onnx") operator set
   std::string producer;            ///< producer_name and producer_version from the file
   std::vector<std::string> notices;  ///< what was dropped or reinterpreted, one line each
+  OnnxLoadReport report;           ///< layers by kind, folded / merged / stripped nodes, patterns
 };
 
 namespace detail::onnxio {
@@ -238,6 +245,10 @@ class Importer {
   std::vector<PendingNode<T>>& pending() { return pending_; }
   void notice(std::string s) { notices_.push_back(std::move(s)); }
   std::vector<std::string>& notices() { return notices_; }
+
+  /// What the import did, for OnnxModel::report; converters append to it (report.recognised(
+  /// "ChannelShuffle", {node names}), report.merge(...), report.note(...)).
+  OnnxLoadReport report;
 
   /// Index of the model's batch size in shape computations (1 when symbolic).
   Index batch() const { return batch_; }
