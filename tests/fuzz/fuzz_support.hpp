@@ -15,12 +15,15 @@
 
 namespace attrib::fuzz {
 
-/// One scratch file per process ($TMPDIR or /tmp), rewritten for every input, removed at exit.
+/// One scratch file per process, rewritten for every input, removed at exit: in /dev/shm if it is
+/// writable (memory: on a disk-backed /tmp every input cost ~18 ms of waiting, 100x slower), else
+/// in $TMPDIR or /tmp.
 class ScratchFile {
  public:
   ScratchFile() {
-    const char* dir = std::getenv("TMPDIR");
-    path_ = std::string(dir && *dir ? dir : "/tmp") + "/attrib_fuzz_" + std::to_string(::getpid());
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string dir = ::access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : tmp && *tmp ? tmp : "/tmp";
+    path_ = dir + "/attrib_fuzz_" + std::to_string(::getpid());
   }
   ~ScratchFile() { std::remove(path_.c_str()); }
   ScratchFile(const ScratchFile&) = delete;
