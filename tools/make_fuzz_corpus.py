@@ -61,6 +61,64 @@ def png(width, height, color_type, depth, rows, palette=None):
     return out + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+def small_onnx_models():
+    """Tiny graphs (a few hundred bytes) for the ops the importer folds or converts; built with
+    Debian's python3-onnx. Without it, the committed files are kept (and --check skips them)."""
+    try:
+        from onnx import TensorProto, helper
+    except ImportError:
+        return {}
+    F, I = TensorProto.FLOAT, TensorProto.INT64
+
+    def model(nodes, inputs, output, inits):
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(n, F, d) for n, d in inputs],
+                                  [helper.make_tensor_value_info(output, F, None)], inits)
+        m = helper.make_model(graph, producer_name="attrib-fuzz-seed", opset_imports=[helper.make_opsetid("", 13)])
+        m.ir_version = 7
+        return m.SerializeToString()
+
+    def t(name, kind, dims, vals):
+        return helper.make_tensor(name, kind, dims, vals)
+
+    n = helper.make_node
+    return {
+        # batch-preserving reshape computed from Shape -> Gather -> Div/Mul/Sub -> Unsqueeze -> Concat
+        "fold_shape_arith.onnx": model(
+            [n("Shape", ["x"], ["s"]), n("Gather", ["s", "i0"], ["b"], axis=0),
+             n("Div", ["b", "one"], ["b1"]), n("Mul", ["b1", "one"], ["b2"]), n("Sub", ["b2", "zero"], ["b3"]),
+             n("Unsqueeze", ["b3", "ax0"], ["bu"]), n("Concat", ["bu", "m1"], ["shape"], axis=0),
+             n("Reshape", ["x", "shape"], ["f"]), n("Gemm", ["f", "w", "c"], ["y"], transB=1)],
+            [("x", [1, 2, 2, 2])], "y",
+            [t("i0", I, [], [0]), t("one", I, [], [1]), t("zero", I, [], [0]), t("ax0", I, [1], [0]),
+             t("m1", I, [1], [-1]), t("w", F, [3, 8], [0.1 * k for k in range(24)]), t("c", F, [3], [0, 1, -1])]),
+        # Conv with pads, Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, MatMul + Add
+        "conv_pools.onnx": model(
+            [n("Conv", ["x", "k", "kb"], ["c"], pads=[1, 1, 1, 1], strides=[1, 1], kernel_shape=[3, 3]),
+             n("Relu", ["c"], ["r"]), n("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+             n("AveragePool", ["p"], ["a"], kernel_shape=[1, 1]), n("GlobalAveragePool", ["a"], ["g"]),
+             n("Flatten", ["g"], ["f"], axis=1), n("MatMul", ["f", "w"], ["m"]), n("Add", ["m", "b"], ["y"])],
+            [("x", [1, 1, 4, 4])], "y",
+            [t("k", F, [2, 1, 3, 3], [(-1) ** k * 0.25 for k in range(18)]), t("kb", F, [2], [0.5, -0.5]),
+             t("w", F, [2, 3], [1, 2, 3, -1, -2, -3]), t("b", F, [3], [0.1, 0.2, 0.3])]),
+        # ConstantOfShape, Slice, Pad (merged into the Conv), Transpose, Cast, BatchNormalization,
+        # a residual Add of two activations, Squeeze/Unsqueeze, Softmax at the end (dropped)
+        "pad_slice_bn.onnx": model(
+            [n("ConstantOfShape", ["pshape"], ["zeros"], value=t("v", I, [1], [1])),
+             n("Slice", ["zeros", "st", "en"], ["ones"]), n("Mul", ["ones", "mask"], ["pads0"]),
+             n("Cast", ["pads0"], ["pads"], to=I),
+             n("Pad", ["x", "pads"], ["xp"], mode="constant"),
+             n("Conv", ["xp", "k"], ["c"], kernel_shape=[3, 3]),
+             n("BatchNormalization", ["c", "sc", "bi", "mu", "va"], ["bn"], epsilon=1e-5),
+             n("Relu", ["bn"], ["r"]), n("Add", ["r", "c"], ["res"]),
+             n("Transpose", ["res"], ["tr"], perm=[0, 1, 2, 3]), n("GlobalAveragePool", ["tr"], ["g"]),
+             n("Squeeze", ["g", "ax23"], ["sq"]), n("Softmax", ["sq"], ["y"], axis=1)],
+            [("x", [1, 1, 3, 3])], "y",
+            [t("pshape", I, [1], [10]), t("st", I, [1], [1]), t("en", I, [1], [9]), t("mask", I, [8], [0, 0, 1, 1, 0, 0, 1, 1]), t("ax23", I, [2], [2, 3]),
+             t("k", F, [2, 1, 3, 3], [0.1 * k - 0.9 for k in range(18)]), t("sc", F, [2], [1, 2]),
+             t("bi", F, [2], [0, 1]), t("mu", F, [2], [0.5, 0]), t("va", F, [2], [1, 4])]),
+    }
+
+
 def f32(*v):
     return struct.pack("<%df" % len(v), *v)
 
@@ -123,7 +181,7 @@ def seeds():
         "overlay_2x2": overlay,
         "grid_2x2": grid,
     }
-    s["onnx"] = {}
+    s["onnx"] = small_onnx_models()
     for name in ("cnn.onnx", "cnn_bn.onnx", "resnet.onnx", "unsupported.onnx"):
         with open(os.path.join(ROOT, "tests", "onnx", "data", name), "rb") as f:
             s["onnx"][name] = f.read()
@@ -141,6 +199,10 @@ def main():
         for name, data in sorted(files.items()):
             path = os.path.join(d, name)
             if args.check:
+                if not os.path.exists(path):
+                    print("missing:", path)
+                    bad += 1
+                    continue
                 with open(path, "rb") as f:
                     if f.read() != data:
                         print("differs:", path)
