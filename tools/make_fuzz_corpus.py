@@ -82,15 +82,18 @@ def small_onnx_models():
 
     n = helper.make_node
     return {
-        # batch-preserving reshape computed from Shape -> Gather -> Div/Mul/Sub -> Unsqueeze -> Concat
+        # flatten to [N, C*H*W] with C*H*W computed from Shape -> Gather -> Mul/Div/Sub -> Unsqueeze -> Concat
         "fold_shape_arith.onnx": model(
-            [n("Shape", ["x"], ["s"]), n("Gather", ["s", "i0"], ["b"], axis=0),
-             n("Div", ["b", "one"], ["b1"]), n("Mul", ["b1", "one"], ["b2"]), n("Sub", ["b2", "zero"], ["b3"]),
-             n("Unsqueeze", ["b3", "ax0"], ["bu"]), n("Concat", ["bu", "m1"], ["shape"], axis=0),
-             n("Reshape", ["x", "shape"], ["f"]), n("Gemm", ["f", "w", "c"], ["y"], transB=1)],
+            [n("Shape", ["x"], ["s"]), n("Gather", ["s", "i0"], ["b"], axis=0), n("Gather", ["s", "i1"], ["c"], axis=0),
+             n("Gather", ["s", "i2"], ["h"], axis=0), n("Mul", ["c", "h"], ["ch"]), n("Mul", ["ch", "h"], ["chw"]),
+             n("Div", ["chw", "one"], ["d"]), n("Sub", ["d", "zero"], ["e"]),
+             n("Unsqueeze", ["b", "ax0"], ["bu"]), n("Unsqueeze", ["e", "ax0"], ["eu"]),
+             n("Concat", ["bu", "eu"], ["shape"], axis=0),
+             n("Reshape", ["x", "shape"], ["f"]), n("Gemm", ["f", "w", "c3"], ["y"], transB=1)],
             [("x", [1, 2, 2, 2])], "y",
-            [t("i0", I, [], [0]), t("one", I, [], [1]), t("zero", I, [], [0]), t("ax0", I, [1], [0]),
-             t("m1", I, [1], [-1]), t("w", F, [3, 8], [0.1 * k for k in range(24)]), t("c", F, [3], [0, 1, -1])]),
+            [t("i0", I, [], [0]), t("i1", I, [], [1]), t("i2", I, [], [2]), t("one", I, [], [1]),
+             t("zero", I, [], [0]), t("ax0", I, [1], [0]),
+             t("w", F, [3, 8], [0.1 * k for k in range(24)]), t("c3", F, [3], [0, 1, -1])]),
         # Conv with pads, Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, MatMul + Add
         "conv_pools.onnx": model(
             [n("Conv", ["x", "k", "kb"], ["c"], pads=[1, 1, 1, 1], strides=[1, 1], kernel_shape=[3, 3]),
@@ -101,7 +104,7 @@ def small_onnx_models():
             [t("k", F, [2, 1, 3, 3], [(-1) ** k * 0.25 for k in range(18)]), t("kb", F, [2], [0.5, -0.5]),
              t("w", F, [2, 3], [1, 2, 3, -1, -2, -3]), t("b", F, [3], [0.1, 0.2, 0.3])]),
         # ConstantOfShape, Slice, Pad (merged into the Conv), Transpose, Cast, BatchNormalization,
-        # a residual Add of two activations, Squeeze/Unsqueeze, Softmax at the end (dropped)
+        # a residual Add of two activations, Flatten, Softmax at the end (dropped)
         "pad_slice_bn.onnx": model(
             [n("ConstantOfShape", ["pshape"], ["zeros"], value=t("v", I, [1], [1])),
              n("Slice", ["zeros", "st", "en"], ["ones"]), n("Mul", ["ones", "mask"], ["pads0"]),
@@ -111,9 +114,9 @@ def small_onnx_models():
              n("BatchNormalization", ["c", "sc", "bi", "mu", "va"], ["bn"], epsilon=1e-5),
              n("Relu", ["bn"], ["r"]), n("Add", ["r", "c"], ["res"]),
              n("Transpose", ["res"], ["tr"], perm=[0, 1, 2, 3]), n("GlobalAveragePool", ["tr"], ["g"]),
-             n("Squeeze", ["g", "ax23"], ["sq"]), n("Softmax", ["sq"], ["y"], axis=1)],
+             n("Flatten", ["g"], ["sq"], axis=1), n("Softmax", ["sq"], ["y"], axis=1)],
             [("x", [1, 1, 3, 3])], "y",
-            [t("pshape", I, [1], [10]), t("st", I, [1], [1]), t("en", I, [1], [9]), t("mask", I, [8], [0, 0, 1, 1, 0, 0, 1, 1]), t("ax23", I, [2], [2, 3]),
+            [t("pshape", I, [1], [10]), t("st", I, [1], [1]), t("en", I, [1], [9]), t("mask", I, [8], [0, 0, 1, 1, 0, 0, 1, 1]),
              t("k", F, [2, 1, 3, 3], [0.1 * k - 0.9 for k in range(18)]), t("sc", F, [2], [1, 2]),
              t("bi", F, [2], [0, 1]), t("mu", F, [2], [0.5, 0]), t("va", F, [2], [1, 4])]),
     }
