@@ -54,7 +54,8 @@ inline double median_of(std::vector<double> v) {
 /// Median and bootstrap band of the median: `resamples` draws of n scores with replacement.
 inline BootstrapBand bootstrap_median(const std::vector<double>& scores, int resamples = 10000,
                                       double confidence = 99.5, std::uint64_t seed = 0) {
-  if (resamples < 1) raise<ParameterError>("param.810", "bootstrap: resamples = ", resamples, ", expected >= 1");
+  if (resamples < 1 || resamples > (1 << 24))
+    raise<ParameterError>("param.810", "bootstrap: resamples = ", resamples, ", expected 1 to 2^24");
   if (!(confidence >= 50 && confidence <= 100))
     raise<ParameterError>("param.811", "bootstrap: confidence = ", confidence, ", expected [50, 100]");
   BootstrapBand b;
