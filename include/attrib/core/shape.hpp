@@ -16,7 +16,7 @@ namespace detail {
 /// *out = a * b; true if the product does not fit (then *out is unspecified). a, b >= 0.
 inline bool mul_overflow(Index a, Index b, Index* out) {
 #if defined(__GNUC__) || defined(__clang__)
-  return detail::mul_overflow(a, b, out);
+  return __builtin_mul_overflow(a, b, out);
 #else
   if (a != 0 && b > PTRDIFF_MAX / a) return true;
   *out = a * b;

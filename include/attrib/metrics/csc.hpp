@@ -166,7 +166,7 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
   if (opt.max_values < 1 || opt.max_values > csc_max_values)
     raise<ParameterError>("param.081", "CSC: max_values = ", opt.max_values, ", expected 1 to ", csc_max_values);
   detail::check_node_index(model.nodes(), layer);
-  if (images.rank() < 2 || images.empty())
+  if (images.rank() < 1 || images.empty())
     raise<ShapeError>("shape.080", "CSC: images of shape ", images.shape(),
                       ", expected a non-empty batch [N, ...] with N >= 1");
   for (Index i = 0; i < images.size(); ++i)
