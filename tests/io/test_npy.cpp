@@ -235,3 +235,17 @@ TEST_CASE("npy: corrupted and truncated files give IoError or a valid load, noth
   CHECK(rejected > 250);
   CHECK(loaded > 0);
 }
+
+// Issue #16 item 6: a shape whose product overflows (hidden by a zero dimension) is an IoError
+// naming the file (before: signed overflow in Shape::size(), caught by UBSan).
+TEST_CASE("npy: a shape whose product overflows is refused", "[io][npy][errors]") {
+  TempDir dir;
+  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776, 0), }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::vector<unsigned char> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(h.size()), 0};
+  b.insert(b.end(), h.begin(), h.end());
+  write_bytes(dir.file("o.npy"), b);
+  require_io_error([&] { load_npy<float>(dir.file("o.npy")); }, "io.139",
+                   {"o.npy", "(1099511627776, 1099511627776, 0)", "overflows"});
+}
