@@ -4,6 +4,8 @@
 #include <vector>
 
 using attrib::Shape;
+using attrib::Index;
+using attrib::ShapeError;
 
 TEST_CASE("Shape reports rank, size, batch and prints readably", "[core][shape]") {
   const Shape s{2, 3, 5, 7};

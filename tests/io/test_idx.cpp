@@ -118,7 +118,9 @@ TEST_CASE("IDX errors name the file and the byte offset", "[idx][errors]") {
   require_io_error([&] { read_idx(dir.file("huge")); }, "io.308", {"2^40"});
   // Large but representable dims over a tiny file: a truncation error, not an allocation.
   write_bytes(dir.file("big"), idx_bytes({60000, 280, 280}, counting(100)));
-  require_io_error([&] { read_idx(dir.file("big")); }, "io.306", {"100 bytes at byte offset 16", "4704000000"});
+  require_io_error([&] { read_idx(dir.file("big"), -1, std::uint64_t(1) << 40); }, "io.306",
+                   {"100 bytes at byte offset 16", "4704000000"});
+  require_io_error([&] { read_idx(dir.file("big")); }, "io.313", {"4704000000", "limit"});  // default 1 GiB
 
   write_bytes(dir.file("labels_as_images"), idx_bytes({3}, {1, 2, 3}));
   require_io_error([&] { load_idx_images<float>(dir.file("labels_as_images")); }, "io.309", {"rank 1", "expected 3"});

@@ -195,6 +195,8 @@ TEST_CASE("npy: truncated data and trailing bytes", "[io][npy][errors]") {
   write_bytes(p, npy_bytes(f8_dict("(2, 3)"), std::vector<unsigned char>(50, 0)));
   require_io_error([&] { load_npy<double>(p); }, "io.137", {p, "2 trailing bytes", "from byte 176"});
   write_bytes(p, npy_bytes(f8_dict("(1099511627776, 1099511627776)"), std::vector<unsigned char>(8, 0)));
+  require_io_error([&] { load_npy<double>(p); }, "io.139", {p, "(1099511627776, 1099511627776)", "overflows"});
+  write_bytes(p, npy_bytes(f8_dict("(1099511627776, 1048576)"), std::vector<unsigned char>(8, 0)));
   require_io_error([&] { load_npy<double>(p); }, "io.137", {p, "needs more data bytes"});
   write_bytes(p, npy_bytes(f8_dict("(0, 1099511627776)"), {}));
   CHECK(load_npy<double>(p).size() == 0);

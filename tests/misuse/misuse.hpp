@@ -35,8 +35,8 @@ void misuse(const char* what, const char* id, F&& f) {
   FAIL("nothing thrown");
 }
 
-inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-inline constexpr double inf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 /// x [N, 1, 4, 4] -> Conv2d 1->2 (3x3, pad 1) "conv" -> ReLU "relu" -> Flatten "flat" -> Dense 32->3 "fc".
 template <class T>

@@ -93,10 +93,10 @@ TEST_CASE("misuse: safetensors loader and writer", "[misuse][io]") {
     ST::load(f("h.st", b));
   });
   misuse<IoError>("safetensors: header that is not JSON", "attrib.io.112", [&] { ST::load(f("j.st", safetensors("{not json"))); });
-  misuse<IoError>("safetensors: shape whose byte count overflows", "attrib.io.116", [&] {
+  misuse<IoError>("safetensors: shape whose byte count overflows", "attrib.io.117", [&] {
     ST::load(f("o.st", safetensors(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 4]}})", 4)));
   });
-  misuse<IoError>("safetensors: data offsets past the end", "attrib.io.117", [&] {
+  misuse<IoError>("safetensors: data offsets past the end", "attrib.io.116", [&] {
     ST::load(f("d.st", safetensors(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 4)));
   });
   misuse<IoError>("safetensors: unsupported dtype", "attrib.io.114", [&] {

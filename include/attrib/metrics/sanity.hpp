@@ -94,8 +94,8 @@ struct RandomizationResult {
 namespace detail {
 template <class T>
 void check_sanity_inputs(ConstView<T> images, const std::vector<Index>& labels, const char* who) {
-  if (images.rank() < 2)
-    raise<ShapeError>("shape.810", who, ": images of shape ", images.shape(), ", expected [N, ...]");
+  if (images.rank() < 2 || images.empty())
+    raise<ShapeError>("shape.810", who, ": images of shape ", images.shape(), ", expected a non-empty batch [N, ...]");
   if (Index(labels.size()) != images.shape().batch())
     raise<ArgumentError>("arg.810", who, ": ", labels.size(), " labels for ", images.shape().batch(),
                          " images of shape ", images.shape());

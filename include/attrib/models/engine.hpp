@@ -37,6 +37,9 @@ void forward(const Model& model, ConstView<T> x, Trace<T>& trace, Workspace<T>& 
 /// Checks that an externally filled trace is complete and shape-consistent with the model.
 template <class Model, class T>
 void validate_trace(const Model& model, const Trace<T>& trace) {
+  if (trace.size() == 0 && model.size() > 0)
+    raise<ShapeError>("shape.031", "trace: empty (", model.size(), " nodes expected); fill it with forward(model, x, "
+                      "trace, ws) or bind an engine's buffers (Trace::reset, set_input, bind) first");
   if (trace.size() != model.size())
     raise<ShapeError>("shape.030", "trace has ", trace.size(), " nodes, the model ", model.size());
   if (model.size() == 0)
