@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+#include "attrib/io/detail/binary.hpp"
 #include "attrib/io/heatmap.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -59,14 +60,11 @@ inline std::vector<unsigned char> encode_png(const Image& img) {
   return out;
 }
 
-/// Writes the image as a PNG file (created or truncated).
+/// Writes the image as a PNG file, atomically: on failure an existing file is left untouched.
 inline void write_png(const std::string& path, const Image& img) {
   const std::vector<unsigned char> bytes = encode_png(img);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) raise<IoError>("io.320", "PNG file '", path, "': cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) raise<IoError>("io.320", "PNG file '", path, "': writing ", bytes.size(), " bytes failed");
+  const std::string err = detail::io::write_atomically(path, bytes.data(), bytes.size());
+  if (!err.empty()) raise<IoError>("io.320", "PNG file '", path, "': ", err);
 }
 
 /// Decodes PNG bytes; desired_channels 0 keeps the file's channel count, 1-4 converts.
