@@ -108,7 +108,8 @@ template <class T>
 struct HardSwish {
   static constexpr const char* kind = "HardSwish";
   static constexpr bool relu_like() { return false; }
-  T value(T x) const { return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6); }
+  // x (clamp / 6), not PyTorch's (x clamp) / 6: no overflow for |x| > max / 6, same value within an ulp.
+  T value(T x) const { return x * (std::min(std::max(x + T(3), T(0)), T(6)) / T(6)); }
   T derivative(T x) const { return x < T(-3) ? T(0) : x <= T(3) ? x / T(3) + T(0.5) : T(1); }
 };
 
