@@ -57,6 +57,7 @@ void for_each_activation(F&& f) {
   f(ATTRIB_MAKE(HardSwish<T>()), [](LD x) { return x <= -3 ? 0 : x >= 3 ? x : x * (x + 3) / 6; }, K{-3, 3});
   f(ATTRIB_MAKE(PReLU<T>(1, T(-0.3))), [](LD x) { return x > 0 ? x : -0.3L * x; }, K{0});
 }
+#undef ATTRIB_MAKE
 
 /// x uniform in [lo, hi], moved at least `gap` away from every kink.
 Tensor<double> away_from_kinks(const Shape& s, unsigned seed, const std::vector<double>& kinks, double gap,
