@@ -9,9 +9,10 @@
 //   T value(T x) const;                  f(x)
 //   T derivative(T x) const;             f'(x), at kinks the one-sided value PyTorch's autograd
 //                                        returns (documented per function)
-//   bool relu_like() const;              piecewise linear through 0 with slope 1 just above 0
-//                                        and a slope in [0, 1) below it (docs/layers_activations.md:
-//                                        Guided BP, Deconvnet and RectGrad modify these units)
+//   bool relu_like() const;              a rectifier: piecewise linear, f(0) = 0, slope 1 just
+//                                        above 0 and a smaller (LeakyReLU, PReLU: any) slope f'(-1)
+//                                        below; Guided BP, Deconvnet and RectGrad modify these
+//                                        units (docs/layers_activations.md)
 // and, for functions with one parameter set per channel (PReLU), also
 //   Index channels() const;              1 (one set for every element) or C (axis 1)
 //   auto channel(Index c) const;         the scalar function (value/derivative) of channel c
