@@ -28,8 +28,8 @@ class Span {
   constexpr Span(const std::array<A, N>& a) : data_(a.data()), size_(N) {}  // NOLINT
   template <std::size_t N>
   constexpr Span(E (&a)[N]) : data_(a), size_(N) {}  // NOLINT
-  template <class V = value_type, class = std::enable_if_t<std::is_const_v<E> && std::is_same_v<V, value_type>>>
-  constexpr Span(std::initializer_list<V> list) : data_(list.begin()), size_(list.size()) {}  // NOLINT
+  /// Only for Span<const X> (a braced list is read-only); elements convert implicitly.
+  constexpr Span(std::initializer_list<value_type> list) : data_(list.begin()), size_(list.size()) {}  // NOLINT
 
   constexpr E* data() const { return data_; }
   constexpr std::size_t size() const { return size_; }
