@@ -28,8 +28,17 @@ class Span {
   constexpr Span(const std::array<A, N>& a) : data_(a.data()), size_(N) {}  // NOLINT
   template <std::size_t N>
   constexpr Span(E (&a)[N]) : data_(a), size_(N) {}  // NOLINT
-  /// Only for Span<const X> (a braced list is read-only); elements convert implicitly.
+  /// Only for Span<const X> (a braced list is read-only); elements convert implicitly. The list
+  /// lives until the end of the full expression, i.e. the call it is passed to (as std::span's
+  /// list constructor in C++26) -- never store such a Span.
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
   constexpr Span(std::initializer_list<value_type> list) : data_(list.begin()), size_(list.size()) {}  // NOLINT
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
 
   constexpr E* data() const { return data_; }
   constexpr std::size_t size() const { return size_; }
