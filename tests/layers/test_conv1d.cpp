@@ -113,6 +113,19 @@ TEST_CASE("Conv1d forward_with / backward_with take explicit weights of PyTorch'
   require_close(gx, gx_ref, 1e-14, 1e-14, "backward_with");
 }
 
+TEST_CASE("Conv1d equals its to_conv2d() on the [N, C, 1, L] view", "[layers][conv1d]") {
+  for (const Case& c : cases()) {
+    INFO(c.label);
+    const Conv1d<double> conv = make_conv<double>(c, 80);
+    const Conv2d<double> conv2 = conv.to_conv2d();
+    CHECK(conv2.has_bias() == conv.has_bias());
+    auto x = random_tensor<double>(c.in, 81);
+    Tensor<double> y = run_forward(conv, x);
+    Tensor<double> y2 = run_forward(conv2, Tensor<double>(Shape{c.in[0], c.in[1], 1, c.in[2]}, std::vector<double>(x.data(), x.data() + x.size())));
+    require_close(Tensor<double>(y.shape(), std::vector<double>(y2.data(), y2.data() + y2.size())), y, 1e-14, 1e-14, "to_conv2d");
+  }
+}
+
 TEST_CASE("Conv1d validates options and shapes under its own name", "[layers][conv1d][errors]") {
   CHECK_THROWS_WITH(Conv1d<float>(0, 2, 3), Catch::Contains("[attrib.param.1060]") && Catch::Contains("Conv1d"));
   CHECK_THROWS_WITH(Conv1d<float>(2, 2, 0), Catch::Contains("[attrib.param.1061]"));

@@ -90,6 +90,17 @@ class Conv1d : public detail::Named {
   Param<T>& weight() { return weight_; }
   Param<T>& bias() { return bias_; }
 
+  /// The equivalent Conv2d on [N, Cin, 1, L] (kernel 1 x k, weights copied as
+  /// [Cout, Cin/groups, 1, k], the same bias): for code that needs a Conv2d, e.g. fitting
+  /// patterns on im2col columns or folding a following BatchNorm.
+  Conv2d<T> to_conv2d() const {
+    Conv2d<T> c(cin_, cout_, 1, k_, Conv2dOptions(engine_.options()).bias(has_bias()));
+    c.set_name(name());
+    c.weight().assign(weights_2d(weight_.view()), name());
+    if (has_bias()) c.bias().assign(bias_.view(), name());
+    return c;
+  }
+
   /// [N, Cin, L] -> [N, Cout, Lo]; throws ShapeError for a wrong rank or channel count and for
   /// an input shorter than the dilated kernel after padding.
   Shape output_shape(const Shape& in) const { return checked_output_shape(in, "input"); }
