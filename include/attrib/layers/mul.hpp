@@ -53,7 +53,8 @@ class Mul : public detail::Named {
     expect_shape(y, r.out, who(kind), "output");
     detail::for_each_broadcast(r, [&](Index o, Index ia, Index ib) { y[o] = a[ia] * b[ib]; });
   }
-  /// ga = Σ gy ⊙ b and gb = Σ gy ⊙ a (sums over the broadcast axes). ga, gb must not alias gy.
+  /// ga = Σ gy ⊙ b and gb = Σ gy ⊙ a (sums over the broadcast axes). ga and gb are zeroed first,
+  /// so they must not alias a, b or gy (nor each other).
   void backward(ConstView<T> a, ConstView<T> b, ConstView<T> gy, TensorView<T> ga, TensorView<T> gb,
                 Workspace<T>& /*ws*/) const {
     const detail::Broadcast r = checked(a.shape(), b.shape(), gy, ga, gb);
