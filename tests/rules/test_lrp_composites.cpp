@@ -230,6 +230,10 @@ TEST_CASE("Composite mixes rules that share a signal, each with its own read-out
   const auto both = explain(net, Composite(DeepLiftRevealCancel(), DeepLiftRescale()).map(Select::name_is("nothing"), 1),
                             x.cview(), 1);
   require_close(both.attribution, rc.attribution, 0, 0, "DeepLIFT composite");
+  // The same rule type twice: named by position (std::get<Type> would not compile).
+  const auto twice = Composite(DeepLiftRevealCancel(), DeepLiftRescale());
+  CHECK(rule_name(twice) == "Composite<" + rule_name(DeepLiftRevealCancel()) + ", " +
+                                rule_name(DeepLiftRescale()) + ">");
 }
 
 TEST_CASE("Select by type, by role, and string kinds checked against the known kinds", "[rules][composite]") {

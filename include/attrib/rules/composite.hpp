@@ -172,8 +172,11 @@ class Composite {
 
   std::string display_name() const {
     std::string s = "Composite<";
-    std::size_t k = 0;
-    ((s += (k++ ? ", " : "") + rule_name(std::get<Rules>(rules_))), ...);
+    // By position: the same rule type may stand twice (Composite<DeepLift, DeepLift>).
+    std::apply([&s](const Rules&... r) {
+      std::size_t k = 0;
+      ((s += (k++ ? ", " : "") + rule_name(r)), ...);
+    }, rules_);
     return s + ">";
   }
 
