@@ -92,6 +92,14 @@ TEST_CASE("PNG errors", "[png][errors]") {
   const unsigned char size[8] = {0, 0, 0x9C, 0x40, 0, 0, 0x40, 0};  // big-endian 40000, 16384
   std::copy(size, size + 8, huge.begin() + 16);
   require_io_error([&] { decode_png(huge); }, "io.325", {"a 40000x16384 image", "at most 32768 pixels per side"});
+  // A 1x1 PNG of 70 bytes whose IDAT declares 0x600d0000 bytes: refused before stb reserves
+  // 1.6 GB for it (found by fuzz_image; also kept in tests/fuzz/crashes/image).
+  auto liar = from_hex(py_grey_2x2);
+  liar.resize(33);  // signature and IHDR
+  const unsigned char idat[12] = {0x60, 0x0d, 0, 0, 'I', 'D', 'A', 'T', 0x78, 0xda, 0x10, 0x31};
+  liar.insert(liar.end(), idat, idat + 12);
+  require_io_error([&] { decode_png(liar); }, "io.323",
+                   {"chunk 'IDAT' at byte offset 33 declares 1611464704 data bytes but only 4 bytes follow"});
 }
 
 // Issue #16 item 7: write_png replaces the file atomically; a failed write keeps the old image.

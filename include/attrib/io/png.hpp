@@ -44,6 +44,27 @@ inline void append(void* context, void* data, int size) {
   out->insert(out->end(), bytes, bytes + size);
 }
 inline constexpr unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+/// Walks the chunks after the signature up to IEND: each must fit in the bytes. stb reserves
+/// memory for a chunk's declared length before it reads the chunk, so a 70-byte file that
+/// declares a 1.6 GB IDAT would otherwise allocate 1.6 GB (found by fuzz_image).
+inline void check_chunks(const std::vector<unsigned char>& bytes, const std::string& what) {
+  std::size_t at = 8;
+  while (at + 8 <= bytes.size()) {
+    const unsigned char* c = bytes.data() + at;
+    const std::uint64_t length = (std::uint64_t(c[0]) << 24) | (std::uint64_t(c[1]) << 16) |
+                                 (std::uint64_t(c[2]) << 8) | std::uint64_t(c[3]);
+    std::string type(reinterpret_cast<const char*>(c + 4), 4);
+    for (char& ch : type)
+      if (ch < 0x20 || ch > 0x7e) ch = '?';
+    const std::uint64_t left = bytes.size() - at - 8;
+    if (length > left)
+      raise<IoError>("io.323", what, ": chunk '", type, "' at byte offset ", at, " declares ",
+                     length, " data bytes but only ", left, " bytes follow (truncated or corrupt PNG)");
+    if (type == "IEND") return;
+    at += 12 + std::size_t(length);  // length, type, data, CRC
+  }
+}
 }  // namespace detail::png
 
 /// The PNG encoding of an image (1-4 channels, 8 bits each).
@@ -77,6 +98,7 @@ inline Image decode_png(const std::vector<unsigned char>& bytes, int desired_cha
     raise<IoError>("io.323", what, ": no PNG signature at byte offset 0 (", bytes.size(), " bytes); not a PNG file");
   if (bytes.size() > std::size_t(1) << 30)
     raise<IoError>("io.323", what, ": ", bytes.size(), " bytes, more than the 1 GiB attrib reads");
+  detail::png::check_chunks(bytes, what);
   int w = 0, h = 0, stored = 0;
   // The header's size first: stb would allocate for it before it finds the data missing.
   if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored) &&
