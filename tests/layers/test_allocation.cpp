@@ -20,7 +20,10 @@
 #include "attrib/detail/gemm.hpp"
 #include "attrib/attrib.hpp"
 #include "attrib/models/builders.hpp"
+#include "attrib/layers/activations.hpp"
 #include "attrib/layers/conv2d.hpp"
+#include "attrib/layers/prelu.hpp"
+#include "attrib/layers/rectifiers.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #  define ATTRIB_TEST_SANITIZER_OWNS_MALLOC 1
@@ -388,6 +391,40 @@ TEST_CASE("Dense primitives do not allocate with a warmed-up workspace", "[layer
   };
   one();
   CHECK(count_allocations(one).total() == 0);
+}
+
+TEMPLATE_TEST_CASE("Element-wise activations do not allocate", "[layers][allocation][activations]", float, double) {
+  warn_if_malloc_uncounted();
+  using T = TestType;
+  const Shape s{2, 3, 8, 8};
+  Tensor<T> x = random_tensor<T>(s, 28, T(-8), T(8)), gy = random_tensor<T>(s, 29), y(s), gx(s);
+  Workspace<T> ws;
+  auto check = [&](auto layer) {
+    layer.set_name("features.block3.activation_with_a_long_name");
+    auto all = [&] {
+      layer.forward(x, y, ws);
+      layer.backward(x, gy, gx, ws);
+      layer.derivative(x, gx);
+      layer.map([](const auto& f, T a, T b) { return (f.value(a) - f.value(b)) / (a - b); }, y, x, gy);
+    };
+    all();
+    INFO(layer.kind);
+    CHECK(count_allocations(all).total() == 0);
+  };
+  check(Sigmoid<T>());
+  check(Tanh<T>());
+  check(SiLU<T>());
+  check(GELU<T>());
+  check(GELU<T>(GeluApproximation::tanh));
+  check(Softplus<T>());
+  check(ELU<T>());
+  check(LeakyReLU<T>());
+  check(ReLU6<T>());
+  check(Clip<T>(T(-1), T(2)));
+  check(HardSigmoid<T>());
+  check(HardSwish<T>());
+  check(PReLU<T>(1));
+  check(PReLU<T>(3));
 }
 
 TEST_CASE("A reused Explainer makes no allocation per call, for every rule family", "[layers][allocation][explain]") {
