@@ -310,7 +310,7 @@ TEST_CASE("Kinds, ReLU-like flags and parameters", "[layers][activations]") {
     const bool rectifier = kind == "LeakyReLU" || kind == "PReLU" || kind == "ReLU6";
     CHECK(layer.relu_like() == rectifier);  // Clip(-2, 3) is not
     int n = 0;
-    layer.for_each_parameter([&](const char* name, const auto& p) {
+    layer.parameters([&](const char* name, const auto& p) {
       CHECK(std::string(name) == "weight");
       CHECK(p.shape() == Shape{1});
       ++n;

@@ -13,6 +13,7 @@
 #include <new>
 #include <vector>
 
+#include "support/allocation_counter.hpp"
 #include "support/layer_checks.hpp"
 #include "support/nets.hpp"
 #include "attrib/methods/pattern_fit.hpp"
@@ -40,13 +41,9 @@
 
 namespace {
 
-struct AllocationCounter {
-  std::atomic<bool> enabled{false};
-  std::atomic<long> news{0};
-  std::atomic<long> mallocs{0};
-};
-// Constant-initialised (no constructor runs), so it is usable by allocations before main().
-AllocationCounter counter;
+// The tally shared with the other test files of this executable (support/allocation_counter.hpp);
+// constant-initialised, so it is usable by allocations before main().
+attrib::test::AllocationTally& counter = attrib::test::allocation_tally;
 
 inline void count_new() {
   if (counter.enabled.load(std::memory_order_relaxed)) counter.news.fetch_add(1, std::memory_order_relaxed);

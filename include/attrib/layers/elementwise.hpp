@@ -12,7 +12,7 @@
 //   bool relu_like() const;              a rectifier: piecewise linear, f(0) = 0, slope 1 just
 //                                        above 0 and a smaller (LeakyReLU, PReLU: any) slope f'(-1)
 //                                        below; Guided BP, Deconvnet and RectGrad modify these
-//                                        units (docs/layers_activations.md)
+//                                        units (docs/layers.md)
 // and, for functions with one parameter set per channel (PReLU), also
 //   Index channels() const;              1 (one set for every element) or C (axis 1)
 //   auto channel(Index c) const;         the scalar function (value/derivative) of channel c
@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "attrib/core/named.hpp"
+#include "attrib/layers/role.hpp"
 #include "attrib/core/workspace.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -39,6 +40,8 @@ class Elementwise : public detail::Named {
   using Scalar = T;
   using Function = Fn<T>;
   static constexpr const char* kind = Function::kind;
+  static constexpr Role role = Role::activation;
+  static constexpr int arity = 1;
   /// True for functions with parameters per channel (PReLU): the input needs a channel axis.
   static constexpr bool per_channel = detail::has_channels<Function>::value;
 
@@ -113,11 +116,11 @@ class Elementwise : public detail::Named {
 
   /// Calls f(name, Param<T>&) for every parameter (none unless the function has some).
   template <class F>
-  void for_each_parameter(F&& f) {
+  void parameters(F&& f) {
     if constexpr (per_channel) f("weight", fn_.weight());
   }
   template <class F>
-  void for_each_parameter(F&& f) const {
+  void parameters(F&& f) const {
     if constexpr (per_channel) f("weight", fn_.weight());
   }
 

@@ -52,6 +52,8 @@ class PReLU : public Elementwise<T, activation::PReLU> {
   explicit PReLU(Index num_parameters = 1, T init = T(0.25))
       : Elementwise<T, activation::PReLU>(num_parameters, init) {}
   Index num_parameters() const { return this->function().channels(); }
+  /// The layer as its Elementwise base (rules written for every element-wise activation).
+  const Elementwise<T, activation::PReLU>& elementwise() const { return *this; }
   /// PyTorch's name: weight = the slopes a_c.
   const Param<T>& weight() const { return this->function().weight(); }
   Param<T>& weight() { return this->mutable_function().weight(); }
