@@ -3,7 +3,8 @@
 # Idempotent; safe to call from README commands and from .ci/run. Needs root (or sudo).
 set -euo pipefail
 packages=(build-essential cmake libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libstb-dev dataset-fashion-mnist
-          libprotobuf-dev libonnx-dev libonnx-testdata)  # last line: attrib::onnx and its conformance data
+          libprotobuf-dev libonnx-dev libonnx-testdata  # attrib::onnx and its conformance data
+          clang-14 libclang-rt-14-dev)  # CI's sanitizer and fuzz builds (libFuzzer, ASan, UBSan, TSan runtimes)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

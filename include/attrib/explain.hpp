@@ -91,6 +91,10 @@ struct ExplainOptions {
   bool conservation = false; ///< fill Explanation::conservation (single-tensor signals)
   ConstView<T> seed;         ///< custom seed at the output (overrides the target's one-hot seed)
   ConstView<T> reference;    ///< reference input for rules that need one (default: zeros)
+  /// A non-finite model output (at the node where the backward pass starts) or a non-finite
+  /// attribution raises ArgumentError (arg.033 / arg.034) unless this is set; then the result
+  /// is returned with Explanation::finite == false (docs/errors.md, "Non-finite values").
+  bool allow_non_finite = false;
 };
 
 template <class T>
@@ -99,6 +103,9 @@ struct Explanation {
   Tensor<T> output;               ///< model output (logits) for x
   std::vector<Tensor<T>> layers;  ///< layers[i]: read-out at node i's output (keep_layers), else empty
   std::vector<LayerConservation> conservation;  ///< reached layers, top to bottom (opt.conservation)
+  /// False if the model output or the attribution holds a NaN or Inf (only ever false with
+  /// ExplainOptions::allow_non_finite; otherwise that raises).
+  bool finite = true;
 };
 
 /// Holds everything one thread needs to explain many inputs with one (model, rule): trace,
@@ -128,6 +135,10 @@ class Explainer {
 
   /// Forward + backward for a batch x ([N, ...]) and the target class(es).
   const Explanation<T>& explain(ConstView<T> x, const Targets& targets, const ExplainOptions<T>& opt = {}) {
+    if (x.rank() < 1 || x.empty())
+      raise<ShapeError>("shape.033", "explain: input has shape ", x.shape(), x.data() ? "" : " and no data",
+                        ", expected a non-empty batch [N, ...] with N >= 1",
+                        x.rank() >= 1 && x.shape().batch() == 0 ? " (a batch of 0 items has nothing to explain)" : "");
     require_finite(x, "input");
     trace_ = &own_trace_;
     forward(model_, x, own_trace_, ws_);
@@ -168,11 +179,23 @@ class Explainer {
 
   /// NaN/Inf inputs would silently poison every rule: reject them with the first offending index.
   static void require_finite(ConstView<T> v, const char* what) {
-    if (v.vec().allFinite()) return;
+    if (v.empty() || v.vec().allFinite()) return;
     for (Index i = 0; i < v.size(); ++i)
       if (!std::isfinite(static_cast<double>(v[i])))
         raise<ArgumentError>("arg.032", "explain: ", what, " of shape ", v.shape(), " has a non-finite value (",
                              v[i], ") at flat index ", i, " (batch item ", i / std::max<Index>(1, v.shape().sample_size()), ")");
+  }
+
+  /// Finite input, non-finite output or attribution: a weight is NaN/Inf or the values overflow.
+  std::string non_finite(Index start, ConstView<T> v) const {
+    Index i = 0;
+    while (i + 1 < v.size() && std::isfinite(static_cast<double>(v[i]))) ++i;
+    const NodeInfo& n = model_.node(start);
+    return detail::cat(" of shape ", v.shape(), " has a non-finite value (", v[i], ") at flat index ", i,
+                       " although the input is finite (backward from ", n.kind, " '", n.name, "', node ", start,
+                       ", rule ", rule_name(rule_), "): a weight is NaN or Inf, or the values overflow ",
+                       sizeof(T) == 4 ? "float" : "double",
+                       "; set ExplainOptions::allow_non_finite to get the result flagged instead");
   }
 
   void make_seed(ConstView<T> y, const Targets& targets, ConstView<T> custom) {
@@ -229,10 +252,16 @@ class Explainer {
       rule_.prepare(model_, *trace_, ref, state_, ws_);
       state = &state_;
     }
+    const ConstView<T> top = trace_->output(start);
+    const bool top_finite = top.vec().allFinite();
+    if (!top_finite && !opt.allow_non_finite) raise<ArgumentError>("arg.033", "explain: the model output", non_finite(start, top));
     pass_.run(model_, rule_, *trace_, start, signal_seed_, ws_, ref, state);
 
     const auto ref_act = [&](Index i) { return ref ? ref->output(i) : ConstView<T>(); };
     readout(rule_, pass_.signal(-1), trace_->input(), ref_act(-1), result_.attribution, Index(-1));
+    result_.finite = top_finite && result_.attribution.vec().allFinite();
+    if (!result_.finite && !opt.allow_non_finite)
+      raise<ArgumentError>("arg.034", "explain: the attribution", non_finite(start, result_.attribution.cview()));
     const ConstView<T> y = trace_->result();
     result_.output.resize(y.shape());
     result_.output.vec() = y.vec();

@@ -13,6 +13,12 @@
 
 #include "attrib/core/tensor.hpp"
 
+#if defined(__unix__) || defined(__APPLE__)
+#  include <csignal>
+#  include <sys/resource.h>
+#  define ATTRIB_TEST_HAVE_RLIMIT 1
+#endif
+
 namespace attrib::test {
 
 /// A fresh directory under temp_directory_path(), removed with its contents on destruction.
@@ -90,6 +96,36 @@ void require_io_error(F&& f, const std::string& id, const std::vector<std::strin
     return;
   }
   FAIL("no IoError thrown, expected " << id);
+}
+
+#ifdef ATTRIB_TEST_HAVE_RLIMIT
+/// While alive, this process may not write files larger than `bytes` (writes fail with EFBIG).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit l = old_;
+    l.rlim_cur = bytes;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &l) == 0);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int) = nullptr;
+};
+#endif
+
+/// The files (not directories) directly in dir.
+inline std::size_t files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file();
+  return n;
 }
 
 }  // namespace attrib::test

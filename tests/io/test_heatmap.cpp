@@ -227,4 +227,20 @@ TEST_CASE("Image construction and upscale", "[heatmap]") {
   CHECK(u.at(2, 2, 0) == 0);
   require_error<ArgumentError>([&] { Image(2, 2, 5); }, "io.340", "5 channels");
   require_error<ArgumentError>([&] { upscale(g, 0); }, "io.342", "factor 0");
+  // Sizes are bounded before any int arithmetic or allocation (tests/fuzz/fuzz_image.cpp found
+  // upscale overflowing int at factor 2^30).
+  CHECK(Image(max_image_side, 1, 1).pixels.size() == std::size_t(max_image_side));
+  require_error<ArgumentError>([&] { Image(max_image_side + 1, 1, 1); }, "io.347", "Image: a 32769x1 image");
+  require_error<ArgumentError>([&] { Image(1 << 14, 1 << 13, 1); }, "io.347", "at most 32768 pixels per side and 67108864");
+  require_error<ArgumentError>([&] { upscale(g, 1 << 30); }, "io.347", "upscale: a 2147483648x1073741824 image");
+  GridOptions o;
+  o.padding = 1 << 30;
+  require_error<ArgumentError>([&] { labelled_grid({g}, 1, 1, {}, {}, o); }, "io.342", "padding 1073741824");
+  o.padding = max_image_side;
+  require_error<ArgumentError>([&] { labelled_grid({g}, 1, 1, {}, {}, o); }, "io.347", "labelled_grid: a 65538x65537 image");
+  o.padding = 0;
+  o.font_scale = 65;
+  require_error<ArgumentError>([&] { labelled_grid({g}, 1, 1, {"x"}, {}, o); }, "io.342", "font scale 65");
+  Tensor<float> tall(Shape{max_image_side + 1, 1}, 0.f);
+  require_error<ArgumentError>([&] { heatmap(tall.cview()); }, "io.347", "heatmap: a 1x32769 image");
 }

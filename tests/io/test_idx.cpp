@@ -118,7 +118,9 @@ TEST_CASE("IDX errors name the file and the byte offset", "[idx][errors]") {
   require_io_error([&] { read_idx(dir.file("huge")); }, "io.308", {"2^40"});
   // Large but representable dims over a tiny file: a truncation error, not an allocation.
   write_bytes(dir.file("big"), idx_bytes({60000, 280, 280}, counting(100)));
-  require_io_error([&] { read_idx(dir.file("big")); }, "io.306", {"100 bytes at byte offset 16", "4704000000"});
+  require_io_error([&] { read_idx(dir.file("big"), -1, std::uint64_t(1) << 40); }, "io.306",
+                   {"100 bytes at byte offset 16", "4704000000"});
+  require_io_error([&] { read_idx(dir.file("big")); }, "io.313", {"4704000000", "limit"});  // default 1 GiB
 
   write_bytes(dir.file("labels_as_images"), idx_bytes({3}, {1, 2, 3}));
   require_io_error([&] { load_idx_images<float>(dir.file("labels_as_images")); }, "io.309", {"rank 1", "expected 3"});
@@ -191,4 +193,23 @@ TEST_CASE("The real Fashion-MNIST files (Debian dataset-fashion-mnist)", "[idx][
   CHECK(train_labels.size() == 60000);
   const auto train_head = load_idx_images<double>(fashion_mnist_dir() + "/train-images-idx3-ubyte.gz", 5);
   CHECK(train_head.shape() == Shape{5, 1, 28, 28});
+}
+
+// Issue #16 item 8: a small .idx.gz whose header declares gigabytes (zeros compress ~1000:1)
+// used to be inflated into memory; the declared size is now checked against a documented
+// limit before any data is inflated.
+TEST_CASE("IDX: declared data beyond the limit is refused before inflating", "[idx][errors]") {
+  TempDir dir;
+  // [40000, 256, 256] = 2.6 GB declared; 4 MB of zeros actually present (a few KB compressed).
+  write_gzip(dir.file("bomb.idx.gz"), idx_bytes({40000, 256, 256}, std::vector<unsigned char>(std::size_t(4) << 20, 0)));
+  CHECK(read_bytes(dir.file("bomb.idx.gz")).size() < 64 * 1024);
+  require_io_error([&] { read_idx(dir.file("bomb.idx.gz")); }, "io.313",
+                   {"bomb.idx.gz", "declare 2621440000 data bytes, more than the limit of 1073741824"});
+  require_io_error([&] { load_idx_images<float>(dir.file("bomb.idx.gz")); }, "io.313", {"max_items"});
+  // max_items below the limit reads just those items.
+  CHECK(read_idx(dir.file("bomb.idx.gz"), 2).data.size() == 2 * 256 * 256);
+  // The limit is a parameter: exactly at it passes, one byte below fails.
+  write_gzip(dir.file("small.gz"), idx_bytes({10, 10}, counting(100)));
+  CHECK(read_idx(dir.file("small.gz"), -1, 100).data == counting(100));
+  require_io_error([&] { read_idx(dir.file("small.gz"), -1, 99); }, "io.313", {"declare 100 data bytes"});
 }

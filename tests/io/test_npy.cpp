@@ -195,6 +195,8 @@ TEST_CASE("npy: truncated data and trailing bytes", "[io][npy][errors]") {
   write_bytes(p, npy_bytes(f8_dict("(2, 3)"), std::vector<unsigned char>(50, 0)));
   require_io_error([&] { load_npy<double>(p); }, "io.137", {p, "2 trailing bytes", "from byte 176"});
   write_bytes(p, npy_bytes(f8_dict("(1099511627776, 1099511627776)"), std::vector<unsigned char>(8, 0)));
+  require_io_error([&] { load_npy<double>(p); }, "io.139", {p, "(1099511627776, 1099511627776)", "overflows"});
+  write_bytes(p, npy_bytes(f8_dict("(1099511627776, 1048576)"), std::vector<unsigned char>(8, 0)));
   require_io_error([&] { load_npy<double>(p); }, "io.137", {p, "needs more data bytes"});
   write_bytes(p, npy_bytes(f8_dict("(0, 1099511627776)"), {}));
   CHECK(load_npy<double>(p).size() == 0);
@@ -204,7 +206,7 @@ TEST_CASE("npy writer rejects empty views and unwritable paths", "[io][npy][erro
   TempDir dir;
   require_io_error([&] { save_npy<double>(dir.file("e.npy"), ConstView<double>()); }, "io.138", {"empty view"});
   const std::string bad = dir.file("missing/dir/x.npy");
-  require_io_error([&] { save_npy<double>(bad, Tensor<double>(Shape{2})); }, "io.102", {bad, "cannot open for writing"});
+  require_io_error([&] { save_npy<double>(bad, Tensor<double>(Shape{2})); }, "io.102", {bad, "cannot create a temporary file", "No such file or directory"});
 }
 
 TEST_CASE("npy: corrupted and truncated files give IoError or a valid load, nothing else", "[io][npy][errors]") {
@@ -234,4 +236,18 @@ TEST_CASE("npy: corrupted and truncated files give IoError or a valid load, noth
   INFO(loaded << " loaded, " << rejected << " rejected");
   CHECK(rejected > 250);
   CHECK(loaded > 0);
+}
+
+// Issue #16 item 6: a shape whose product overflows (hidden by a zero dimension) is an IoError
+// naming the file (before: signed overflow in Shape::size(), caught by UBSan).
+TEST_CASE("npy: a shape whose product overflows is refused", "[io][npy][errors]") {
+  TempDir dir;
+  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776, 0), }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::vector<unsigned char> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(h.size()), 0};
+  b.insert(b.end(), h.begin(), h.end());
+  write_bytes(dir.file("o.npy"), b);
+  require_io_error([&] { load_npy<float>(dir.file("o.npy")); }, "io.139",
+                   {"o.npy", "(1099511627776, 1099511627776, 0)", "overflows"});
 }

@@ -1,5 +1,7 @@
 // PNG reading and writing: files made by an independent encoder (Python's zlib + struct, in the
 // comments) decode to the known pixels; written files round-trip for 1-4 channels; errors.
+#include <algorithm>
+
 #include "io/io_test_support.hpp"
 #include "attrib/io/png.hpp"
 
@@ -81,6 +83,31 @@ TEST_CASE("PNG errors", "[png][errors]") {
   require_io_error([&] { encode_png(broken); }, "io.322", {"invalid image 2x2 with 3 channels and 11 bytes"});
   require_io_error([&] { encode_png(Image()); }, "io.322", {"invalid image 0x0"});
   require_io_error([&] { write_png(dir.file("no_such_dir/x.png"), pattern(2, 2, 3)); }, "io.320",
-                   {"no_such_dir/x.png", "cannot open for writing"});
+                   {"no_such_dir/x.png", "cannot create a temporary file", "No such file or directory"});
   CHECK_THROWS_AS(decode_png(from_hex(py_grey_2x2), 5), ArgumentError);
+  // A header claiming 40000 x 16384 pixels (640 MB as grey, under stb's own 2^30-byte limit) is
+  // refused before stb allocates for it (stb does not check the chunk CRC, so patching IHDR's
+  // width and height is enough).
+  auto huge = from_hex(py_grey_2x2);
+  const unsigned char size[8] = {0, 0, 0x9C, 0x40, 0, 0, 0x40, 0};  // big-endian 40000, 16384
+  std::copy(size, size + 8, huge.begin() + 16);
+  require_io_error([&] { decode_png(huge); }, "io.325", {"a 40000x16384 image", "at most 32768 pixels per side"});
+}
+
+// Issue #16 item 7: write_png replaces the file atomically; a failed write keeps the old image.
+TEST_CASE("PNG: a failed write keeps the previous file intact", "[png][errors][atomic]") {
+  TempDir dir;
+  const std::string path = dir.file("keep.png");
+  write_png(path, pattern(2, 2, 3));
+  const auto before = test::read_bytes(path);
+#ifdef ATTRIB_TEST_HAVE_RLIMIT
+  {
+    test::FileSizeLimit limit(before.size() + 16);
+    require_io_error([&] { write_png(path, pattern(256, 256, 4)); }, "io.320", {path, "File too large", "unchanged"});
+  }
+  CHECK(test::read_bytes(path) == before);
+  CHECK(test::files_in(dir.path()) == 1);
+#endif
+  if (std::filesystem::exists("/dev/full"))
+    require_io_error([] { write_png("/dev/full", pattern(2, 2, 3)); }, "io.320", {"No space left on device"});
 }

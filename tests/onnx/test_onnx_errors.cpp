@@ -1,5 +1,7 @@
 // ONNX import errors: every documented IoError id (docs/io.md, "ONNX") with its message naming
 // the file, the node, its op type and what is supported.
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -255,4 +257,40 @@ TEST_CASE("ONNX errors: layers rejecting the parameters, tensor data", "[onnx][e
   bn.init("s", {1, 1, 1, 1, 2}, {1.f, 1.f}).init("z", {2}, {0.f, 0.f}).init("o", {2}, {1.f, 1.f});
   bn.node("BatchNormalization", {"x", "s", "z", "z", "o"}, {"y"}, "bn");
   require_io_error([&] { import(bn); }, "io.223", {"node 'bn' (BatchNormalization): scale: shape [1, 1, 1, 1, 2] has rank 5"});
+}
+
+// Issue #16 item 1: constant folding in int64 is checked. Before: INT64_MIN / -1 raised SIGFPE,
+// the other ops wrapped (UBSan), and Mul(2^40, 2^40) feeding a Reshape gave "cannot reshape ... to [0]".
+TEST_CASE("ONNX errors: integer overflow in constant folding names the node", "[onnx][errors]") {
+  const std::int64_t lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  struct Case { const char* op; std::int64_t a, b; };
+  for (const Case& c : {Case{"Div", lo, -1}, Case{"Mul", std::int64_t(1) << 40, std::int64_t(1) << 40},
+                        Case{"Mul", lo, -1}, Case{"Add", hi, 1}, Case{"Sub", lo, 1}, Case{"Mul", -(std::int64_t(1) << 32), std::int64_t(1) << 32 | 1}}) {
+    INFO(c.op << " " << c.a << " " << c.b);
+    OnnxBuilder b = image_model();
+    b.init_ints("a", {1}, {c.a}).init_ints("b", {1}, {c.b});
+    b.node(c.op, {"a", "b"}, {"s"}, "fold");
+    b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+    require_io_error([&] { import(b); }, "io.218", {"node 'fold' (", "integer overflow", "does not fit in int64"});
+  }
+  // In range: no error from the folder (the Reshape itself then complains about the shape).
+  OnnxBuilder ok = image_model();
+  ok.init_ints("a", {1}, {lo + 1}).init_ints("b", {1}, {-1});
+  ok.node("Div", {"a", "b"}, {"s"}, "fold");
+  ok.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+  CHECK_THROWS_AS(import(ok), IoError);
+  try { import(ok); } catch (const IoError& e) { CHECK(e.id() != "attrib.io.218"); }
+}
+
+TEST_CASE("ONNX errors: Slice with extreme steps and bounds folds without overflow", "[onnx][errors]") {
+  const std::int64_t lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  for (std::int64_t step : {lo, hi, std::int64_t(-1), std::int64_t(3)}) {
+    INFO("step " << step);
+    OnnxBuilder b = image_model();
+    b.init_ints("d", {4}, {1, 2, 3, 4}).init_ints("st", {1}, {step > 0 ? lo : hi}).init_ints("en", {1}, {step > 0 ? hi : lo});
+    b.init_ints("ax", {1}, {0}).init_ints("sp", {1}, {step});
+    b.node("Slice", {"d", "st", "en", "ax", "sp"}, {"s"}, "slice");
+    b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+    CHECK_THROWS_AS(import(b), IoError);  // folded fine; the Reshape of activations is refused
+  }
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Shape of a tensor: rank 1 to 4, NCHW order, row-major contiguous.
 #include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <ostream>
 #include <sstream>
@@ -10,6 +11,19 @@
 #include "attrib/core/error.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
+
+namespace detail {
+/// *out = a * b; true if the product does not fit (then *out is unspecified). a, b >= 0.
+inline bool mul_overflow(Index a, Index b, Index* out) {
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_mul_overflow(a, b, out);
+#else
+  if (a != 0 && b > PTRDIFF_MAX / a) return true;
+  *out = a * b;
+  return false;
+#endif
+}
+}  // namespace detail
 
 class Shape {
  public:
@@ -23,6 +37,7 @@ class Shape {
       if (d < 0) raise<ShapeError>("shape.002", "Shape: negative dimension ", d);
       dims_[rank_++] = d;
     }
+    check_product();
   }
   template <class It>
   static Shape from_range(It first, It last) {
@@ -34,16 +49,19 @@ class Shape {
       s.dims_[s.rank_++] = static_cast<Index>(*first);
     }
     if (s.rank_ == 0) raise<ShapeError>("shape.001", "Shape: rank 0 given, expected 1 to 4");
+    s.check_product();
     return s;
   }
 
   int rank() const { return rank_; }
   Index operator[](int i) const { return dims_[i]; }
   Index& operator[](int i) { return dims_[i]; }
-  /// Number of elements (1 for an empty shape of rank 0).
+  /// Number of elements (1 for an empty shape of rank 0). Checked: a product of dimensions
+  /// that does not fit in Index is a ShapeError (shape.003), never a wrapped value.
   Index size() const {
     Index n = 1;
-    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    for (int i = 0; i < rank_; ++i)
+      if (detail::mul_overflow(n, dims_[i], &n)) overflow();
     return n;
   }
   /// Leading (batch) dimension.
@@ -54,6 +72,7 @@ class Shape {
   Shape with_batch(Index n) const {
     Shape s = *this;
     s.dims_[0] = n;
+    s.check_product();
     return s;
   }
   const Index* begin() const { return dims_.data(); }
@@ -78,6 +97,20 @@ class Shape {
   }
 
  private:
+  /// Every partial product of the dimensions (zeros skipped, so that [2^40, 2^40, 0] is refused
+  /// too: strides and sample sizes multiply the non-zero ones) must fit in Index.
+  void check_product() const {
+    Index n = 1;
+    for (int i = 0; i < rank_; ++i)
+      if (dims_[i] != 0 && detail::mul_overflow(n, dims_[i], &n)) overflow();
+  }
+  [[noreturn]] void overflow() const {
+    std::ostringstream os;
+    os << '[';
+    for (int i = 0; i < rank_; ++i) os << (i ? ", " : "") << dims_[i];
+    raise<ShapeError>("shape.003", "Shape ", os.str(), "]: the product of the dimensions overflows a ",
+                      8 * sizeof(Index), "-bit index");
+  }
   std::array<Index, max_rank> dims_{};
   int rank_ = 0;
 };

@@ -45,8 +45,16 @@ void forward(const Model& model, ConstView<T> x, Trace<T>& trace, Workspace<T>& 
 /// Checks that an externally filled trace is complete and shape-consistent with the model.
 template <class Model, class T>
 void validate_trace(const Model& model, const Trace<T>& trace) {
+  if (trace.size() == 0 && model.size() > 0)
+    raise<ShapeError>("shape.031", "trace: empty (", model.size(), " nodes expected); fill it with forward(model, x, "
+                      "trace, ws) or bind an engine's buffers (Trace::reset, set_input, bind) first");
   if (trace.size() != model.size())
     raise<ShapeError>("shape.030", "trace has ", trace.size(), " nodes, the model ", model.size());
+  if (model.size() == 0)
+    raise<ArgumentError>("arg.004", "the model has no layers; add layers before running or explaining it");
+  if (trace.input().rank() >= 1 && trace.input().size() == 0)
+    raise<ShapeError>("shape.034", "trace: the model input has shape ", trace.input().shape(),
+                      ", an empty batch; pass at least one item");
   if (!trace.has(-1)) raise<ShapeError>("shape.031", "trace: the model input is not set");
   for (Index i = 0; i < model.size(); ++i) {
     const NodeInfo& n = model.node(i);

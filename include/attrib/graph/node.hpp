@@ -60,6 +60,9 @@ inline Index find_node(const std::vector<NodeInfo>& nodes, std::string_view name
 }
 
 inline void check_node_index(const std::vector<NodeInfo>& nodes, Index i) {
+  if (nodes.empty())
+    raise<ArgumentError>("arg.004", "the model has no layers (layer index ", i,
+                         " requested); add layers before running or explaining it");
   if (i < 0 || i >= static_cast<Index>(nodes.size()))
     raise<ArgumentError>("arg.002", "layer index ", i, " out of range; the model has ",
                          nodes.size(), " layers (0 to ", Index(nodes.size()) - 1, ")");

@@ -7,11 +7,12 @@
 //   attrib::Image h = attrib::heatmap(e.attribution.cview());          // [1, C, H, W] -> RGB
 //   attrib::Image g = attrib::labelled_grid(cells, rows, cols, row_labels, col_labels);
 //
-// Errors: ShapeError / ArgumentError with ids io.340-io.346 (docs/examples.md).
+// Errors: ShapeError / ArgumentError with ids io.340-io.347 (docs/examples.md).
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,21 @@ struct Rgb {
   friend bool operator!=(Rgb a, Rgb b) { return !(a == b); }
 };
 
+/// The largest Image attrib makes (io.347) or decodes (io.325): 2^15 pixels per side and 2^26
+/// pixels in all (256 MB as RGBA), so a careless scale, padding or PNG header fails with an
+/// error instead of overflowing int or allocating gigabytes.
+inline constexpr int max_image_side = 1 << 15;
+inline constexpr std::int64_t max_image_pixels = std::int64_t(1) << 26;
+
+namespace detail::heatmap {
+/// Throws io.347 unless a w x h image (sizes computed in 64 bits by the caller) is within the limits.
+inline void check_image_size(std::int64_t w, std::int64_t h, const char* who) {
+  if (w > max_image_side || h > max_image_side || w * h > max_image_pixels)
+    raise<ArgumentError>("io.347", who, ": a ", w, "x", h, " image; attrib makes images of at most ", max_image_side,
+                         " pixels per side and ", max_image_pixels, " pixels in all");
+}
+}  // namespace detail::heatmap
+
 /// An 8-bit image: row-major, channels interleaved (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA).
 struct Image {
   int width = 0, height = 0, channels = 0;
@@ -36,6 +52,7 @@ struct Image {
   Image(int w, int h, int c, unsigned char fill = 0) : width(w), height(h), channels(c) {
     if (w < 0 || h < 0 || c < 1 || c > 4)
       raise<ArgumentError>("io.340", "Image: size ", w, "x", h, " with ", c, " channels; expected sizes >= 0 and 1-4 channels");
+    detail::heatmap::check_image_size(w, h, "Image");
     pixels.assign(std::size_t(w) * std::size_t(h) * std::size_t(c), fill);
   }
   Image(int w, int h, Rgb fill) : Image(w, h, 3) {
@@ -87,10 +104,11 @@ inline unsigned char to_byte(double v) {
 template <class T>
 void map_dims(ConstView<T> x, const char* who, Index& c, Index& h, Index& w) {
   const Shape& s = x.shape();
-  if (s.rank() == 2) { c = 1; h = s[0]; w = s[1]; return; }
-  if (s.rank() == 3) { c = s[0]; h = s[1]; w = s[2]; return; }
-  if (s.rank() == 4 && s[0] == 1) { c = s[1]; h = s[2]; w = s[3]; return; }
-  raise<ShapeError>("io.341", who, ": shape ", s, ", expected one map [H, W], [C, H, W] or [1, C, H, W]");
+  if (s.rank() == 2) { c = 1; h = s[0]; w = s[1]; }
+  else if (s.rank() == 3) { c = s[0]; h = s[1]; w = s[2]; }
+  else if (s.rank() == 4 && s[0] == 1) { c = s[1]; h = s[2]; w = s[3]; }
+  else raise<ShapeError>("io.341", who, ": shape ", s, ", expected one map [H, W], [C, H, W] or [1, C, H, W]");
+  check_image_size(w, h, who);  // before any int(h), int(w)
 }
 }  // namespace detail::heatmap
 
@@ -209,6 +227,7 @@ struct HeatmapOptions {
 /// Nearest-neighbour upscaling by an integer factor >= 1.
 inline Image upscale(const Image& in, int factor) {
   if (factor < 1) raise<ArgumentError>("io.342", "upscale: factor ", factor, ", expected >= 1");
+  detail::heatmap::check_image_size(std::int64_t(in.width) * factor, std::int64_t(in.height) * factor, "upscale");
   if (factor == 1) return in;
   Image out(in.width * factor, in.height * factor, in.channels);
   for (int y = 0; y < out.height; ++y)
@@ -354,7 +373,9 @@ inline std::vector<std::string> wrap(const std::string& text, int max_chars) {
 
 /// Width in pixels of one line of text at the given scale.
 inline int text_width(const std::string& line, int scale = 1) {
-  return line.empty() ? 0 : scale * (int(line.size()) * detail::heatmap::glyph_advance - 1);
+  if (line.empty()) return 0;
+  const std::int64_t w = std::int64_t(scale) * (std::int64_t(line.size()) * detail::heatmap::glyph_advance - 1);
+  return int(std::min<std::int64_t>(w, std::numeric_limits<int>::max()));  // saturates: io.347 follows
 }
 
 /// Draws one line of text with its top-left corner at (x, y); pixels outside the image are skipped.
@@ -392,8 +413,9 @@ inline Image labelled_grid(const std::vector<Image>& cells, int rows, int cols, 
     raise<ArgumentError>("io.345", "labelled_grid: ", row_labels.size(), " row labels for ", rows, " rows");
   if (!col_labels.empty() && int(col_labels.size()) != cols)
     raise<ArgumentError>("io.345", "labelled_grid: ", col_labels.size(), " column labels for ", cols, " columns");
-  if (o.padding < 0 || o.font_scale < 1)
-    raise<ArgumentError>("io.342", "labelled_grid: padding ", o.padding, ", font scale ", o.font_scale, " (expected >= 0, >= 1)");
+  if (o.padding < 0 || o.padding > max_image_side || o.font_scale < 1 || o.font_scale > 64)
+    raise<ArgumentError>("io.342", "labelled_grid: padding ", o.padding, ", font scale ", o.font_scale,
+                         " (expected 0 to ", max_image_side, ", 1 to 64)");
   const int cw = cells[0].width, ch = cells[0].height, pad = o.padding, fs = o.font_scale;
   for (std::size_t i = 0; i < cells.size(); ++i)
     if (cells[i].width != cw || cells[i].height != ch)
@@ -412,7 +434,10 @@ inline Image labelled_grid(const std::vector<Image>& cells, int rows, int cols, 
   const int head_h = head_lines ? int(head_lines) * detail::heatmap::line_height * fs : 0;
   const int left = label_w ? label_w + 2 * pad : 0, top = head_h ? head_h + pad : 0;
 
-  Image out(left + pad + cols * (cw + pad), top + pad + rows * (ch + pad), o.background);
+  const std::int64_t out_w = std::int64_t(left) + pad + std::int64_t(cols) * (cw + pad);
+  const std::int64_t out_h = std::int64_t(top) + pad + std::int64_t(rows) * (ch + pad);
+  detail::heatmap::check_image_size(out_w, out_h, "labelled_grid");
+  Image out(int(out_w), int(out_h), o.background);
   for (int c = 0; c < cols && !heads.empty(); ++c) {
     const auto& lines = heads[std::size_t(c)];
     for (std::size_t k = 0; k < lines.size(); ++k) {

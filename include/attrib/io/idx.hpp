@@ -112,11 +112,17 @@ class Reader {
 
 }  // namespace detail::idx
 
+/// Default limit of the data read_idx inflates: 1 GiB (Fashion-MNIST's training images are 47 MB).
+inline constexpr std::uint64_t idx_default_max_bytes = std::uint64_t(1) << 30;
+
 /// Reads an unsigned-byte IDX file (plain or gzip). `max_items` >= 0 reads only the first
 /// max_items entries along the first dimension (dims[0] is then min(dims[0], max_items) and
 /// the rest of the file is not read); -1 reads and validates everything, including that no
-/// bytes follow the data.
-inline IdxArray read_idx(const std::string& path, Index max_items = -1) {
+/// bytes follow the data. Data the header declares beyond `max_bytes` is refused (io.313)
+/// before anything is inflated: a small .gz cannot expand into gigabytes of memory; the data
+/// is inflated in 1 MiB chunks and never past what the header declares.
+inline IdxArray read_idx(const std::string& path, Index max_items = -1,
+                         std::uint64_t max_bytes = idx_default_max_bytes) {
   if (max_items < -1)
     raise<ArgumentError>("io.310", "read_idx('", path, "'): max_items ", max_items, ", expected -1 (all) or >= 0");
   detail::idx::Reader in(path);
@@ -153,6 +159,10 @@ inline IdxArray read_idx(const std::string& path, Index max_items = -1) {
   const bool all = max_items < 0 || max_items >= out.dims[0];
   if (!all) out.dims[0] = max_items;
   const std::uint64_t want = all ? count : item * std::uint64_t(max_items);
+  if (want > max_bytes)
+    raise<IoError>("io.313", "IDX file '", path, "': the dimensions at byte offset 4 declare ", want,
+                   " data bytes, more than the limit of ", max_bytes,
+                   " (read_idx's max_bytes; pass max_items to read fewer items or raise the limit)");
   const std::uint64_t data_start = in.offset();
   if (in.read(out.data, want) < want)
     raise<IoError>("io.306", "IDX file '", path, "': data truncated: ", out.data.size(), " bytes at byte offset ",

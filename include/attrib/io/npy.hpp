@@ -142,6 +142,12 @@ class HeaderParser {
   }
 };
 
+inline std::string dims_str(const std::vector<Index>& dims) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + ")";
+}
+
 }  // namespace detail::npy
 
 /// Reads a .npy file ('<f4' or '<f8', C order, rank 0-4) into a Tensor<T>; a 0-d array becomes
@@ -189,6 +195,11 @@ Tensor<T> load_npy(const std::string& path) {
   std::vector<Index> dims = h.dims;
   if (dims.empty()) dims.push_back(1);  // a 0-d array
 
+  Index product = 1;  // of the non-zero dimensions: Shape refuses what does not fit in Index
+  for (Index d : dims)
+    if (d != 0 && detail::mul_overflow(product, d, &product))
+      raise<IoError>("io.139", "npy file '", path, "': shape ", detail::npy::dims_str(dims),
+                     ": the product of the dimensions overflows a 64-bit index");
   const Shape shape = Shape::from_range(dims.begin(), dims.end());
   const std::uint64_t data_start = start + hlen;
   const std::uint64_t have = file.size() - data_start;

@@ -18,11 +18,12 @@
 //  Defining it in two files gives duplicate-symbol link errors; in none, undefined stbi_*
 //  symbols. Our implementation is compiled with STBI_ONLY_PNG.
 //
-// Errors: IoError io.320-io.324 naming the file (docs/examples.md).
+// Errors: IoError io.320-io.325 naming the file (docs/examples.md).
 #include "attrib/core/config.hpp"
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+#include "attrib/io/detail/binary.hpp"
 #include "attrib/io/heatmap.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -46,7 +48,8 @@ inline constexpr unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 
 
 /// The PNG encoding of an image (1-4 channels, 8 bits each).
 inline std::vector<unsigned char> encode_png(const Image& img) {
-  if (img.width < 1 || img.height < 1 || img.channels < 1 || img.channels > 4 ||
+  if (img.width < 1 || img.height < 1 || img.channels < 1 || img.channels > 4 || img.width > max_image_side ||
+      img.height > max_image_side ||
       img.pixels.size() != std::size_t(img.width) * std::size_t(img.height) * std::size_t(img.channels))
     raise<IoError>("io.322", "encode_png: invalid image ", img.width, "x", img.height, " with ", img.channels,
                    " channels and ", img.pixels.size(), " bytes (expected width, height >= 1, 1-4 channels, w*h*c bytes)");
@@ -57,14 +60,11 @@ inline std::vector<unsigned char> encode_png(const Image& img) {
   return out;
 }
 
-/// Writes the image as a PNG file (created or truncated).
+/// Writes the image as a PNG file, atomically: on failure an existing file is left untouched.
 inline void write_png(const std::string& path, const Image& img) {
   const std::vector<unsigned char> bytes = encode_png(img);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) raise<IoError>("io.320", "PNG file '", path, "': cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) raise<IoError>("io.320", "PNG file '", path, "': writing ", bytes.size(), " bytes failed");
+  const std::string err = detail::io::write_atomically(path, bytes.data(), bytes.size());
+  if (!err.empty()) raise<IoError>("io.320", "PNG file '", path, "': ", err);
 }
 
 /// Decodes PNG bytes; desired_channels 0 keeps the file's channel count, 1-4 converts.
@@ -78,6 +78,11 @@ inline Image decode_png(const std::vector<unsigned char>& bytes, int desired_cha
   if (bytes.size() > std::size_t(1) << 30)
     raise<IoError>("io.323", what, ": ", bytes.size(), " bytes, more than the 1 GiB attrib reads");
   int w = 0, h = 0, stored = 0;
+  // The header's size first: stb would allocate for it before it finds the data missing.
+  if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored) &&
+      (w > max_image_side || h > max_image_side || std::int64_t(w) * h > max_image_pixels))
+    raise<IoError>("io.325", what, ": a ", w, "x", h, " image; attrib reads images of at most ", max_image_side,
+                   " pixels per side and ", max_image_pixels, " pixels in all");
   unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
   if (!data) {
     const char* why = stbi_failure_reason();

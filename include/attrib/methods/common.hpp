@@ -29,6 +29,10 @@ ATTRIB_BEGIN_NAMESPACE
 /// Progress of a long job: (model rows evaluated so far, total rows).
 using Progress = std::function<void(Index done, Index total)>;
 
+/// Upper limit of every count option of the methods (samples, steps, pairs): 2^20. Larger
+/// values are refused with a ParameterError instead of ending in std::bad_alloc.
+inline constexpr Index max_method_count = Index(1) << 20;
+
 /// Batching shared by every method: at most `batch_size` rows per model call.
 struct BatchOptions {
   Index batch_size = 64;
@@ -44,7 +48,15 @@ class ModelFunction {
   explicit ModelFunction(const Model& m) : model_(&m) {}
   Tensor<T> operator()(ConstView<T> batch) {
     forward(*model_, batch, trace_, ws_);
-    return Tensor<T>::copy_of(trace_.result());
+    const ConstView<T> y = trace_.result();
+    if (!y.vec().allFinite()) {  // the methods check their inputs: a weight is NaN/Inf or values overflow
+      Index i = 0;
+      while (i + 1 < y.size() && std::isfinite(static_cast<double>(y[i]))) ++i;
+      raise<ArgumentError>("arg.704", "model_function: the model output of shape ", y.shape(),
+                           " has a non-finite value (", y[i], ") at flat index ", i, " for a batch of shape ",
+                           batch.shape(), ": a weight is NaN or Inf, or the values overflow");
+    }
+    return Tensor<T>::copy_of(y);
   }
 
  private:

@@ -15,7 +15,7 @@ ATTRIB_BEGIN_NAMESPACE
 template <class T>
 struct ExpectedGradientsOptions : BatchOptions {
   ConstView<T> baselines;     ///< [M, ...] data set the baselines are drawn from (uniformly, with replacement)
-  Index samples = 64;         ///< (baseline, alpha) pairs per batch item
+  Index samples = 64;         ///< (baseline, alpha) pairs per batch item (2 to max_method_count)
   std::uint64_t seed = 0;     ///< attrib::Random seed
   bool compute_delta = true;  ///< evaluate f on x and on the whole data set for the delta
 };
@@ -35,8 +35,9 @@ ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x
   const char* who = "expected_gradients";
   check_input(x, who);
   check_batch_options(opt, who);
-  if (opt.samples < 2)
-    raise<ParameterError>("param.740", who, ": samples = ", opt.samples, ", expected >= 2 (for a standard error)");
+  if (opt.samples < 2 || opt.samples > max_method_count)
+    raise<ParameterError>("param.740", who, ": samples = ", opt.samples, ", expected 2 (for a standard error) to ",
+                          max_method_count);
   const ConstView<T> data = opt.baselines;
   if (data.empty() || data.shape().with_batch(1) != x.shape().with_batch(1))
     raise<ShapeError>("shape.740", who, ": baselines have shape ", data.shape(), ", expected [M, ...] with samples shaped like x ",

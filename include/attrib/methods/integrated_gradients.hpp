@@ -74,7 +74,8 @@ inline void gauss_legendre(Index m, std::vector<double>& nodes, std::vector<doub
 
 /// Nodes alpha_k in [0, 1] and weights w_k (sum 1) of a quadrature rule with m steps.
 inline void quadrature_nodes(Quadrature q, Index m, std::vector<double>& alpha, std::vector<double>& w) {
-  if (m < 1) raise<ParameterError>("param.702", "integrated_gradients: steps = ", m, ", expected >= 1");
+  if (m < 1 || m > max_method_count)
+    raise<ParameterError>("param.702", "integrated_gradients: steps = ", m, ", expected 1 to ", max_method_count);
   alpha.clear();
   w.clear();
   const double h = 1.0 / double(m);
@@ -109,7 +110,7 @@ inline void quadrature_nodes(Quadrature q, Index m, std::vector<double>& alpha, 
 
 template <class T>
 struct IntegratedGradientsOptions : BatchOptions {
-  Index steps = 64;                              ///< m (trapezoid: m intervals, m + 1 evaluations)
+  Index steps = 64;  ///< m (trapezoid: m intervals, m + 1 evaluations; 1 to max_method_count)
   Quadrature rule = Quadrature::gauss_legendre;  ///< quadrature on [0, 1]
   ConstView<T> baseline;                         ///< [N, ...] or [1, ...]; empty = zeros
   bool compute_delta = true;                     ///< evaluate f(x), f(b) for the convergence delta

@@ -61,6 +61,8 @@ OcclusionResult<detail::view_scalar_t<X>> occlusion(F&& f_or_model, const X& x_i
     const ConstView<T> x(x_in);
     detail::check_input(x, who);
     detail::check_batch_options(opt, who);
+    if (!std::isfinite(static_cast<double>(opt.fill)))
+      raise<ParameterError>("param.722", who, ": fill = ", opt.fill, ", expected a finite value");
     if (x.rank() < 2)
       raise<ShapeError>("shape.710", who, ": input has shape ", x.shape(), ", expected [N, ...] with rank >= 2");
     const int r = x.rank() - 1;

@@ -63,7 +63,7 @@ struct ShapleyOptions : BatchOptions {
 
 template <class T>
 struct SampledShapleyOptions : ShapleyOptions<T> {
-  Index pairs = 64;          ///< antithetic permutation pairs per item (2 n - 2 + 2 / pairs rows each)
+  Index pairs = 64;          ///< antithetic permutation pairs per item (2 n - 2 + 2 / pairs rows each; 2 to max_method_count)
   std::uint64_t seed = 0;    ///< attrib::Random seed
 };
 
@@ -238,7 +238,9 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
   detail::check_input(x, who);
   detail::check_batch_options(opt, who);
   if (x.rank() < 2) raise<ShapeError>("shape.734", who, ": x has shape ", x.shape(), ", expected [N, ...] with rank >= 2");
-  if (opt.pairs < 2) raise<ParameterError>("param.735", who, ": pairs = ", opt.pairs, ", expected >= 2 (for a standard error)");
+  if (opt.pairs < 2 || opt.pairs > max_method_count)
+    raise<ParameterError>("param.735", who, ": pairs = ", opt.pairs, ", expected 2 (for a standard error) to ",
+                          max_method_count);
   const Index n = x.shape().batch(), d = x.shape().sample_size();
   const std::vector<Index> tg = detail::expand_targets(targets, n, who);
   const Tensor<T> b = detail::expand_baseline(opt.baseline, x, who);

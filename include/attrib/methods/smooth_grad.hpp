@@ -20,7 +20,7 @@ enum class NoiseAggregate { mean, square, variance };
 
 template <class T>
 struct SmoothGradOptions : BatchOptions {
-  Index samples = 50;          ///< n noisy copies per batch item
+  Index samples = 50;          ///< n noisy copies per batch item (1 to max_method_count)
   double noise_level = 0.15;   ///< sigma as a fraction of the item's range max - min
   double sigma = -1;           ///< absolute sigma (>= 0) overrides noise_level
   std::uint64_t seed = 0;      ///< attrib::Random seed
@@ -42,8 +42,8 @@ SmoothGradResult<T> smooth_grad_impl(G& attributor, ConstView<T> x, const Target
                                      const SmoothGradOptions<T>& opt, const char* who) {
   check_input(x, who);
   check_batch_options(opt, who);
-  if (opt.samples < 1)
-    raise<ParameterError>("param.710", who, ": samples = ", opt.samples, ", expected >= 1");
+  if (opt.samples < 1 || opt.samples > max_method_count)
+    raise<ParameterError>("param.710", who, ": samples = ", opt.samples, ", expected 1 to ", max_method_count);
   if (!(opt.sigma >= 0) && !(opt.noise_level >= 0 && std::isfinite(opt.noise_level)))
     raise<ParameterError>("param.711", who, ": noise_level = ", opt.noise_level,
                           ", expected a finite value >= 0 (or an absolute sigma >= 0)");

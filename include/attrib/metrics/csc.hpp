@@ -23,10 +23,14 @@
 
 ATTRIB_BEGIN_NAMESPACE
 
+/// Limits of CscOptions: V maps of every layer are held at once; max_values floats per layer.
+inline constexpr int csc_max_samples = 1024;
+inline constexpr Index csc_max_values = Index(1) << 28;
+
 struct CscOptions {
-  int samples = 5;                 ///< V random signals per image
+  int samples = 5;                 ///< V random signals per image (2 to csc_max_samples)
   std::uint64_t seed = 0;          ///< portable RNG seed
-  Index max_values = 5'000'000;    ///< per layer; beyond this, reservoir sampling
+  Index max_values = 5'000'000;    ///< per layer (1 to csc_max_values); beyond this, reservoir sampling
   /// Called after each image with (images done, images total).
   std::function<void(Index, Index)> progress;
 };
@@ -156,9 +160,19 @@ CscResult cosine_similarity_convergence(const Model& model, const Rule& rule,
                                         ConstView<typename Model::Scalar> images, Index layer,
                                         const CscOptions& opt = {}) {
   using T = typename Model::Scalar;
-  if (opt.samples < 2)
-    raise<ParameterError>("param.080", "CSC: samples = ", opt.samples, ", need at least 2 random signals");
+  if (opt.samples < 2 || opt.samples > csc_max_samples)
+    raise<ParameterError>("param.080", "CSC: samples = ", opt.samples, ", expected 2 to ", csc_max_samples,
+                          " random signals");
+  if (opt.max_values < 1 || opt.max_values > csc_max_values)
+    raise<ParameterError>("param.081", "CSC: max_values = ", opt.max_values, ", expected 1 to ", csc_max_values);
   detail::check_node_index(model.nodes(), layer);
+  if (images.rank() < 1 || images.empty())
+    raise<ShapeError>("shape.080", "CSC: images of shape ", images.shape(),
+                      ", expected a non-empty batch [N, ...] with N >= 1");
+  for (Index i = 0; i < images.size(); ++i)
+    if (!std::isfinite(static_cast<double>(images[i])))
+      raise<ArgumentError>("arg.080", "CSC: images of shape ", images.shape(), " have a non-finite value (",
+                           images[i], ") at flat index ", i, " (image ", i / images.shape().sample_size(), ")");
   const int v = opt.samples;
   const Index n = images.shape().batch();
   Random rng(opt.seed), reservoir(opt.seed ^ 0x5eedULL);

@@ -54,7 +54,8 @@ inline double median_of(std::vector<double> v) {
 /// Median and bootstrap band of the median: `resamples` draws of n scores with replacement.
 inline BootstrapBand bootstrap_median(const std::vector<double>& scores, int resamples = 10000,
                                       double confidence = 99.5, std::uint64_t seed = 0) {
-  if (resamples < 1) raise<ParameterError>("param.810", "bootstrap: resamples = ", resamples, ", expected >= 1");
+  if (resamples < 1 || resamples > (1 << 24))
+    raise<ParameterError>("param.810", "bootstrap: resamples = ", resamples, ", expected 1 to 2^24");
   if (!(confidence >= 50 && confidence <= 100))
     raise<ParameterError>("param.811", "bootstrap: confidence = ", confidence, ", expected [50, 100]");
   BootstrapBand b;
@@ -93,8 +94,8 @@ struct RandomizationResult {
 namespace detail {
 template <class T>
 void check_sanity_inputs(ConstView<T> images, const std::vector<Index>& labels, const char* who) {
-  if (images.rank() < 2)
-    raise<ShapeError>("shape.810", who, ": images of shape ", images.shape(), ", expected [N, ...]");
+  if (images.rank() < 2 || images.empty())
+    raise<ShapeError>("shape.810", who, ": images of shape ", images.shape(), ", expected a non-empty batch [N, ...]");
   if (Index(labels.size()) != images.shape().batch())
     raise<ArgumentError>("arg.810", who, ": ", labels.size(), " labels for ", images.shape().batch(),
                          " images of shape ", images.shape());

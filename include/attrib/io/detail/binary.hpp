@@ -2,7 +2,11 @@
 // File access and little-endian float coding shared by the safetensors and npy readers.
 // Every failure is an IoError whose message names the file (and the byte offset if any).
 #include "attrib/core/config.hpp"
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +16,10 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+
+#if defined(__unix__) || defined(__APPLE__)
+#  include <unistd.h>
+#endif
 
 ATTRIB_BEGIN_NAMESPACE
 namespace detail::io {
@@ -110,13 +118,58 @@ class InputFile {
   std::ifstream in_;
 };
 
-/// Writes `bytes` to `path` (created or truncated); throws IoError io.102 on any failure.
+/// Replaces `path` by `bytes` atomically: writes a temporary file in the same directory, flushes
+/// it to the disk and renames it over `path`. On any failure (disk full, read-only directory,
+/// file size limit ...) the temporary file is removed and an existing `path` is left untouched.
+/// Returns "" on success, else the reason including the OS's (strerror).
+inline std::string write_atomically(const std::string& path, const unsigned char* data, std::size_t n) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return "is a directory";
+  fs::path target(path);
+  if (fs::is_symlink(target, ec)) {  // replace the file the link points to, not the link
+    const fs::path real = fs::weakly_canonical(target, ec);
+    if (!ec) target = real;
+  }
+  // An existing device, pipe or socket (/dev/stdout, /dev/full) is written in place: it cannot be
+  // replaced by a rename, and there is no previous content to keep.
+  const auto st = fs::status(target, ec);
+  const bool in_place = fs::exists(st) && !fs::is_regular_file(st);
+  static std::atomic<unsigned long> counter{0};
+  const auto stamp = static_cast<unsigned long>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const std::string tmp = in_place ? target.string()
+                                   : target.string() + ".attrib-tmp-" + std::to_string(stamp) + "-" + std::to_string(counter++);
+  std::FILE* f = std::fopen(tmp.c_str(), in_place ? "wb" : "wbx");
+  if (!f)
+    return in_place ? "cannot open for writing: " + std::string(std::strerror(errno))
+                    : "cannot create a temporary file next to it ('" + tmp + "'): " + std::strerror(errno);
+  int err = 0;
+  if (n && std::fwrite(data, 1, n, f) != n) err = errno ? errno : EIO;
+  if (!err && std::fflush(f) != 0) err = errno ? errno : EIO;
+#if defined(__unix__) || defined(__APPLE__)
+  if (!err && ::fsync(::fileno(f)) != 0 && errno != EINVAL && errno != EROFS) err = errno;
+#endif
+  if (std::fclose(f) != 0 && !err) err = errno ? errno : EIO;
+  if (err) {
+    if (in_place) return "writing " + std::to_string(n) + " bytes failed: " + std::strerror(err);
+    std::remove(tmp.c_str());
+    return "writing " + std::to_string(n) + " bytes failed: " + std::strerror(err) +
+           " (the previous file, if any, is unchanged)";
+  }
+  if (in_place) return {};
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return "cannot replace it with the written temporary file: " + ec.message() +
+           " (the previous file, if any, is unchanged)";
+  }
+  return {};
+}
+
+/// Writes `bytes` to `path` atomically (write_atomically); throws IoError io.102 on any failure.
 inline void write_file(const std::string& path, const std::vector<unsigned char>& bytes, const char* format) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) raise<IoError>("io.102", format, " file '", path, "': cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) raise<IoError>("io.102", format, " file '", path, "': writing ", bytes.size(), " bytes failed");
+  const std::string err = write_atomically(path, bytes.data(), bytes.size());
+  if (!err.empty()) raise<IoError>("io.102", format, " file '", path, "': ", err);
 }
 
 }  // namespace detail::io

@@ -5,6 +5,7 @@
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -32,6 +33,26 @@ void convert_constant_of_shape(Importer<T>& im, const Node& n, const Where& w) {
   if (c.integer) c.ints.assign(static_cast<std::size_t>(count), fill.ints[0]);
   else c.reals.assign(static_cast<std::size_t>(count), fill.reals[0]);
   im.define(n, 0, Value::constant(std::move(c)));
+}
+
+/// x op y in int64, checked: a result that does not fit (INT64_MIN / -1, 2^40 * 2^40 ...) is an
+/// IoError io.218 naming the node, never a wrapped value or SIGFPE.
+inline std::int64_t checked_int_op(std::int64_t x, std::int64_t y, char op, const Where& w) {
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max(), lo = std::numeric_limits<std::int64_t>::min();
+  bool over = false;
+  switch (op) {
+    case '+': over = (y > 0 && x > hi - y) || (y < 0 && x < lo - y); break;
+    case '-': over = (y < 0 && x > hi + y) || (y > 0 && x < lo + y); break;
+    case '*':
+      if (x != 0 && y != 0)
+        over = x > 0 ? (y > 0 ? x > hi / y : y < lo / x) : (y > 0 ? x < lo / y : y < hi / x);
+      break;
+    default:
+      if (y == 0) fail("io.214", w, "integer division by zero");
+      over = x == lo && y == -1;
+  }
+  if (over) fail("io.218", w, "integer overflow: ", x, " ", op, " ", y, " does not fit in int64");
+  return op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y;
 }
 
 /// a op b for two constants with numpy broadcasting; op is one of + - * /.
@@ -64,9 +85,7 @@ inline Constant fold_binary(const Constant& a, const Constant& b, char op, const
   for (std::uint64_t k = 0; k < count; ++k) {
     const std::size_t ia = flat(a), ib = flat(b);
     if (out.integer) {
-      const std::int64_t x = a.ints[ia], y = b.ints[ib];
-      if (op == '/' && y == 0) fail("io.214", w, "integer division by zero");
-      out.ints.push_back(op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y);
+      out.ints.push_back(checked_int_op(a.ints[ia], b.ints[ib], op, w));
     } else {
       const double x = a.real(ia), y = b.real(ib);
       out.reals.push_back(op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y);
@@ -123,7 +142,11 @@ void convert_slice(Importer<T>& im, const Node& n, const Where& w) {
     }
     first[ax] = s;
     step[ax] = st;
-    out[ax] = st > 0 ? std::max<std::int64_t>(0, (e - s + st - 1) / st) : std::max<std::int64_t>(0, (s - e - st - 1) / -st);
+    // Element count ceil(len / |st|) without forming st - 1 or -st (st may be INT64_MIN / MAX);
+    // s and e are clamped to [-1, d], so len cannot overflow.
+    const std::int64_t len = st > 0 ? e - s : s - e;
+    const std::uint64_t mag = st > 0 ? std::uint64_t(st) : std::uint64_t(0) - std::uint64_t(st);
+    out[ax] = len <= 0 ? 0 : static_cast<std::int64_t>((std::uint64_t(len) - 1) / mag + 1);
   }
   Constant o;
   o.integer = c.integer;
