@@ -156,7 +156,7 @@ struct PairRule {
     out.resize(s.a.shape());
     out.vec() = s.a.vec() + 0.5 * s.b.vec();
   }
-  template <class L, class T, class = std::enable_if_t<!is_binary_layer_v<L>>>
+  template <class L, class T, class = std::enable_if_t<L::arity == 1>>
   void backward(const L& layer, Step<T, PairSignal<T>>& s) const {
     layer.backward(s.x, s.out.a, s.in.a, s.ws);
     layer.backward(s.x, s.out.b, s.in.b, s.ws);

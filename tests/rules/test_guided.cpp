@@ -263,7 +263,7 @@ TEST_CASE("Guided Backprop acts only at ReLUs of a CNN: node-by-node check on ci
         ++relus;
         for (Index k = 0; k < in.size(); ++k) want[k] = in[k] > 0 && r_out[k] > 0 ? r_out[k] : 0.0;
         REQUIRE(y.size() == in.size());
-      } else if constexpr (!is_binary_layer_v<L>) {
+      } else if constexpr (L::arity == 1) {
         layer.backward(in, r_out.cview(), want.view(), ws);
       }
     });

@@ -280,7 +280,7 @@ void check_node_by_node(const Network<double>& net, const Rule& rule, const Tens
       if constexpr (std::is_same_v<L, ReLU<double>>) {
         ++relus;
         want = relu_step(in, y, r_out);
-      } else if constexpr (!is_binary_layer_v<L>) {
+      } else if constexpr (L::arity == 1) {
         layer.backward(in, r_out.cview(), want.view(), ws);
       }
     });

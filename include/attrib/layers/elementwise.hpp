@@ -12,7 +12,7 @@
 //   bool relu_like() const;              a rectifier: piecewise linear, f(0) = 0, slope 1 just
 //                                        above 0 and a smaller (LeakyReLU, PReLU: any) slope f'(-1)
 //                                        below; Guided BP, Deconvnet and RectGrad modify these
-//                                        units (docs/layers_activations.md)
+//                                        units (docs/layers.md)
 // and, for functions with one parameter set per channel (PReLU), also
 //   Index channels() const;              1 (one set for every element) or C (axis 1)
 //   auto channel(Index c) const;         the scalar function (value/derivative) of channel c

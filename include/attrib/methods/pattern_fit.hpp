@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "attrib/detail/axis.hpp"
 #include "attrib/engine/engine.hpp"
 #include "attrib/models/network.hpp"
 #include "attrib/rules/pattern.hpp"
@@ -209,6 +210,12 @@ class PatternFitter {
     u.sy += yd_.colwise().sum().transpose();
     u.cnt += sd_.leftCols(u.units).colwise().sum().transpose();
     u.vectors += n;
+  }
+
+  /// Conv1d: the statistics of its equivalent Conv2d on [N, C, 1, L] (the same im2col
+  /// columns; the pattern keeps Conv1d's weight shape).
+  void accumulate(const Conv1d<T>& l, Unit& u, ConstView<T> in, ConstView<T> mask) {
+    accumulate(l.to_conv2d(), u, detail::length_as_width(in), detail::length_as_width(mask));
   }
 
   void accumulate(const Conv2d<T>& l, Unit& u, ConstView<T> in, ConstView<T> mask) {

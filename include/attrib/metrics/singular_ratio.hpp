@@ -78,6 +78,12 @@ Eigen::MatrixXd kernel_matrix(const Conv2d<T>& layer, std::enable_if_t<true, Con
   last_channels = co;
   return m;
 }
+/// Conv1d as its Conv2d with a 1 x k kernel (weights [co, ci/g, k] viewed as [co, ci/g, 1, k]).
+template <class T>
+Eigen::MatrixXd kernel_matrix(const Conv1d<T>& layer, std::enable_if_t<true, ConstView<T>> w, KernelView view, Index& last_channels) {
+  const Conv2d<T> c = layer.to_conv2d();
+  return kernel_matrix(c, ConstView<T>(w.data(), c.weight().shape()), view, last_channels);
+}
 template <class T>
 Eigen::MatrixXd kernel_matrix(const Dense<T>& layer, std::enable_if_t<true, ConstView<T>> w, KernelView view, Index& last_channels) {
   const Index in = layer.in_features(), o = layer.out_features();

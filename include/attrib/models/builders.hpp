@@ -53,6 +53,14 @@ template <class T>
 Conv2d<T> init_layer(Conv2d<T> c, Random& rng) { return init_conv(std::move(c), rng); }
 template <class T>
 Dense<T> init_layer(Dense<T> d, Random& rng) { return init_dense(std::move(d), rng); }
+template <class T>
+Conv1d<T> init_layer(Conv1d<T> c, Random& rng) {  // as init_conv, the kernel being 1 x k
+  const double fan_out = double(c.out_channels() * c.kernel_size()) / double(c.groups());
+  const double fan_in = double(c.in_channels() * c.kernel_size()) / double(c.groups());
+  rng.fill_normal(c.weight().mutable_view(), 0.0, std::sqrt(2.0 / fan_out));
+  if (c.has_bias()) rng.fill_uniform(c.bias().mutable_view(), -1 / std::sqrt(fan_in), 1 / std::sqrt(fan_in));
+  return c;
+}
 }  // namespace detail
 
 /// torchvision VGG-16 (configuration "D", no batch norm). Input [N, 3, H, W], H, W >= 32.

@@ -69,6 +69,18 @@ struct has_scalar_value : std::false_type {};
 template <class L>
 struct has_scalar_value<L, std::void_t<decltype(std::declval<const L&>().value(typename L::Scalar(0)))>>
     : std::true_type {};
+/// Element-wise layers with map(op, out, in...) (attrib/layers/elementwise.hpp): op sees the
+/// scalar function of each element (per-channel parameters included).
+template <class L, class = void>
+struct has_elementwise_map : std::false_type {};
+struct ScalarValue {
+  template <class F, class V>
+  V operator()(const F& f, V v) const { return f.value(v); }
+};
+template <class L>
+struct has_elementwise_map<L, std::void_t<decltype(std::declval<const L&>().map(
+                                  ScalarValue{}, std::declval<TensorView<typename L::Scalar>>(),
+                                  std::declval<ConstView<typename L::Scalar>>()))>> : std::true_type {};
 }  // namespace detail
 
 /// Per-node positive/negative contributions of the forward differences (RevealCancel).
@@ -172,10 +184,24 @@ struct DeepLift {
             neg.vec() += dn.vec();
           }
         } else if constexpr (L::role == Role::reshape) {
+          // The parts move with the values (Flatten copies, Slice selects, a shuffle permutes).
           pos.resize(tr.output(i).shape());
           neg.resize(tr.output(i).shape());
-          pos.vec() = st.pos[std::size_t(p + 1)].vec();
-          neg.vec() = st.neg[std::size_t(p + 1)].vec();
+          layer.forward(st.pos[std::size_t(p + 1)].cview(), pos.view(), ws);
+          layer.forward(st.neg[std::size_t(p + 1)].cview(), neg.view(), ws);
+        } else if constexpr (L::role == Role::concat) {
+          // The inputs' parts, joined.
+          pos.resize(tr.output(i).shape());
+          neg.resize(tr.output(i).shape());
+          const int n_in = node.arity;
+          ConstView<T> few[16];
+          std::vector<ConstView<T>> many(n_in > 16 ? std::size_t(n_in) : 0);  // no allocation up to 16 inputs
+          ConstView<T>* views = n_in > 16 ? many.data() : few;
+          for (Tensor<T>* part : {&pos, &neg}) {
+            const auto& parts = part == &pos ? st.pos : st.neg;
+            for (int k = 0; k < n_in; ++k) views[k] = parts[std::size_t(node.input(k) + 1)].cview();
+            layer.forward(Span<ConstView<T>>(views, n_in), part->view(), ws);
+          }
         } else {
           sign_split(tr.output(i), ref->output(i), pos, neg);
         }
@@ -226,7 +252,7 @@ struct DeepLift {
       }
       return;
     }
-    if constexpr (!detail::has_scalar_value<L>::value) {
+    if constexpr (!detail::has_scalar_value<L>::value && !detail::has_elementwise_map<L>::value) {
       raise<RuleError>("rule.010", "DeepLIFT RevealCancel at ", L::kind, " '", s.node.name,
                        "': the layer does not expose its scalar function (T value(T) const); use Rescale");
     } else {
@@ -235,7 +261,43 @@ struct DeepLift {
   }
 
   template <class T>
-  void backward(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s) const {
+  void backward(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s) const { max_pool(l, s); }
+  template <class T>
+  void backward(const MaxPool1d<T>& l, Step<T, MultiplierPair<T>>& s) const { max_pool(l, s); }
+
+  /// Concatenations: both multipliers move with the values (each input gets its part).
+  template <class L, class T, class = std::enable_if_t<L::role == Role::concat>, class = void, class = void,
+            class = void, class = void, class = void>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    for (int k = 0; k < s.arity(); ++k) {
+      l.backward(s.inputs(), k, s.out.pos, s.in_at(k).pos, s.ws);
+      l.backward(s.inputs(), k, s.out.neg, s.in_at(k).neg, s.ws);
+    }
+  }
+
+  /// Products (Mul): the product rule, C_a = (b0 + db/2) da and C_b = (a0 + da/2) db, i.e. the
+  /// multipliers m_a = m_y (b + b0)/2, m_b = m_y (a + a0)/2 (summed over broadcast axes), so
+  /// C_a + C_b = m_y dy exactly (Shrikumar et al. 2017, appendix; the Shapley split of ab).
+  template <class L, class T, class = std::enable_if_t<L::role == Role::product>, class = void, class = void,
+            class = void, class = void, class = void, class = void>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    const auto a = s.x_at(0), b = s.x_at(1), a0 = s.ref_x(0), b0 = s.ref_x(1), y = s.y, y0 = s.ref_y();
+    // One multiplier per output element, chosen by the sign of its difference (the split of
+    // dy that RevealCancel's state uses for a product): m = m+ if dy > 0, m- if dy < 0.
+    auto f = s.ws.frame();
+    Tensor<T>& m = f.tensor(y.shape());
+    for (Index i = 0; i < y.size(); ++i) {
+      const T d = y[i] - y0[i];
+      m[i] = d > T(0) ? s.out.pos[i] : d < T(0) ? s.out.neg[i] : T(0.5) * (s.out.pos[i] + s.out.neg[i]);
+    }
+    l.deeplift_backward(a, a0, b, b0, m.cview(), s.in_at(0).pos, s.in_at(1).pos, s.ws);
+    s.in_at(0).neg.vec() = s.in_at(0).pos.vec();
+    s.in_at(1).neg.vec() = s.in_at(1).pos.vec();
+  }
+
+ private:
+  template <class P, class T>
+  void max_pool(const P& l, Step<T, MultiplierPair<T>>& s) const {
     if (maxpool == DeepLiftMaxPool::gradient) {
       l.backward(s.x, s.out.pos, s.in.pos, s.ws);
       l.backward(s.x, s.out.neg, s.in.neg, s.ws);
@@ -244,6 +306,8 @@ struct DeepLift {
     cross_max(l, s, s.out.pos, s.in.pos);
     cross_max(l, s, s.out.neg, s.in.neg);
   }
+
+ public:
 
   /// Sums (residual Add) as a Dense layer with weights [1, ..., 1]: m_k by the sign of dx_k.
   template <class L, class T, class = std::enable_if_t<L::role == Role::sum>, class = void, class = void, class = void>
@@ -273,17 +337,29 @@ struct DeepLift {
     const auto& st = s.template state<DeepLiftState<T>>();
     const Tensor<T>& dp = st.pos[std::size_t(s.node.input(0) + 1)];
     const Tensor<T>& dn = st.neg[std::size_t(s.node.input(0) + 1)];
-    const auto f = [&l](T v) { return l.value(v); };
     const auto pc = [](T t) {
       if (std::abs(t) < T(5e-8)) return t >= T(0) ? t + T(1e-7) : t - T(1e-7);
       return t;
     };
+    if constexpr (detail::has_elementwise_map<L>::value) {
+      // dy+ / dx+ and dy- / dx- with each element's own scalar function fn.
+      l.map([&](const auto& fn, T r, T p, T q, T m) {
+              return T(0.5) * ((fn.value(r + p) - fn.value(r)) + (fn.value(r + q + p) - fn.value(r + q))) / pc(p) * m;
+            }, s.in.pos, x0, dp, dn, s.out.pos);
+      l.map([&](const auto& fn, T r, T p, T q, T m) {
+              return T(0.5) * ((fn.value(r + q) - fn.value(r)) + (fn.value(r + p + q) - fn.value(r + p))) / pc(q) * m;
+            }, s.in.neg, x0, dp, dn, s.out.neg);
+      (void)x;
+      return;
+    } else {
+    const auto f = [&l](T v) { return l.value(v); };
     for (Index i = 0; i < x.size(); ++i) {
       const T r = x0[i], p = dp[i], q = dn[i];
       const T dyp = T(0.5) * ((f(r + p) - f(r)) + (f(r + q + p) - f(r + q)));
       const T dyn = T(0.5) * ((f(r + q) - f(r)) + (f(r + p + q) - f(r + p)));
       s.in.pos[i] = dyp / pc(p) * s.out.pos[i];
       s.in.neg[i] = dyn / pc(q) * s.out.neg[i];
+    }
     }
   }
 
@@ -360,8 +436,8 @@ struct DeepLift {
     s.in.neg.vec() = s.in.pos.vec();
   }
 
-  template <class T>
-  void cross_max(const MaxPool2d<T>& l, Step<T, MultiplierPair<T>>& s, const Tensor<T>& g, Tensor<T>& out) const {
+  template <class P, class T>
+  void cross_max(const P& l, Step<T, MultiplierPair<T>>& s, const Tensor<T>& g, Tensor<T>& out) const {
     const auto x0 = s.ref_x(), y0 = s.ref_y();
     auto f = s.ws.frame();
     Tensor<Index>& ia = f.index_tensor(s.y.shape());

@@ -14,7 +14,8 @@
 //   activation (ReLU, ...)   relevance passes unchanged
 //   MaxPool2d                winner-take-all (default) or proportional to the inputs in each window
 //   sum (residual Add)       split in proportion to the inputs: R_a = a R / stab(a + b)
-//   reshape (Flatten, Identity, Dropout), concat   moved with the values (the layer's backward)
+//   reshape (Flatten, Identity, Dropout, Slice, ChannelShuffle), concat   moved with the values
+//   product (Mul)            signal-take-all: all to the signal operand, none to the gate
 #include "attrib/core/config.hpp"
 #include "attrib/detail/transformed.hpp"
 #include "attrib/layers/layers.hpp"
@@ -155,6 +156,40 @@ struct LrpCommon {
   template <class T, class S, class L, std::enable_if_t<L::role == Role::concat, int> = 0>
   void backward(const L& l, Step<T, S>& s) const {
     for (int k = 0; k < s.arity(); ++k) l.backward(s.inputs(), k, s.out, s.in_at(k), s.ws);
+  }
+
+  /// Products (Mul): signal-take-all (Arras et al. 2017). All relevance goes to the signal
+  /// operand (summed over its broadcast axes), none to the gate (`Mul::gate()`); RuleError
+  /// rule.020 when the gate is not known.
+  template <class T, class S, class L, std::enable_if_t<L::role == Role::product, int> = 0>
+  void backward(const L& l, Step<T, S>& s) const {
+    const int gate = l.gate();
+    if (gate != 0 && gate != 1)
+      raise<RuleError>("rule.020", "LRP signal-take-all at ", L::kind, " '", s.node.name, "' (operand shapes ",
+                       s.x_at(0).shape(), " and ", s.x_at(1).shape(),
+                       "): which operand is the gate is not known; call set_gate(0 or 1)");
+    const int signal = 1 - gate;
+    auto f = s.ws.frame();
+    Tensor<T>& ones = f.tensor(s.x_at(gate).shape());
+    Tensor<T>& unused = f.tensor(s.x_at(gate).shape());
+    ones.fill(T(1));
+    // The layer's gradient with the gate replaced by ones: the signal's relevance is R summed
+    // over the axes along which the signal was broadcast (R itself when it was not).
+    if (signal == 0) l.backward(s.x_at(0), ones.cview(), s.out, s.in_at(0), unused.view(), s.ws);
+    else l.backward(ones.cview(), s.x_at(1), s.out, unused.view(), s.in_at(1), s.ws);
+    s.in_at(gate).set_zero();
+  }
+
+  /// MaxPool1d as MaxPool2d: winner-take-all, or proportional over each window.
+  template <class T, class S>
+  void backward(const MaxPool1d<T>& l, Step<T, S>& s) const {
+    if (maxpool == MaxPoolRule::winner_take_all) return l.backward(s.x, s.out, s.in, s.ws);
+    if (l.dilation() != 1)
+      raise<ParameterError>("param.050", "LRP proportional max-pool rule: ", l.kind, " '", l.name(),
+                            "' has dilation ", l.dilation(), "; only 1 is supported");
+    const AvgPool1d<T> window(l.kernel_size(), Pool1dOptions{}.stride(l.stride()).padding(l.padding())
+                                                   .ceil_mode(l.ceil_mode()).count_include_pad(true));
+    lrp::redistribute(window, s.x, s.out, s.in, s.ws, eps, T(1), false, lrp::term(s.x, transform::Identity{}));
   }
 
   template <class T, class S>

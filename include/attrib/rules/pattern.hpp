@@ -80,6 +80,15 @@ void check_pattern_shape(const Tensor<T>& a, const Param<T>& w, const std::strin
 }  // namespace detail
 
 /// PatternNet: Dense/Conv2d signals go through the fitted patterns instead of the weights.
+namespace detail {
+template <class L>
+[[noreturn]] void no_pattern_through_product(const char* rule, const NodeInfo& node) {
+  raise<RuleError>("rule.603", rule, " at ", L::kind, " '", node.name,
+                   "': patterns are defined for linear layers followed by ReLU; no pattern backward exists "
+                   "through a product of two activations (use an LRP rule, DeepLIFT or a gradient method)");
+}
+}  // namespace detail
+
 template <class T>
 struct PatternNet : Gradient {
   static constexpr const char* name = "PatternNet";
@@ -98,6 +107,9 @@ struct PatternNet : Gradient {
   void backward(const L& l, Step<T, S>& s) const {
     l.backward_with(lookup(l).cview(), s.out, s.in, s.ws);
   }
+  /// Products of two activations (Mul): no pattern backward is defined (RuleError rule.603).
+  template <class L, class S, class = std::enable_if_t<L::role == Role::product>, class = void>
+  void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_product<L>(name, s.node); }
 
  private:
   template <class L>
@@ -148,6 +160,9 @@ struct PatternAttribution : Gradient {
   void backward(const L& l, Step<T, S>& s) const {
     l.backward_with(lookup(l).cview(), s.out, s.in, s.ws);
   }
+  /// Products of two activations (Mul): no pattern backward is defined (RuleError rule.603).
+  template <class L, class S, class = std::enable_if_t<L::role == Role::product>, class = void>
+  void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_product<L>(name, s.node); }
 
  private:
   template <class L>

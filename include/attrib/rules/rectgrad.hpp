@@ -55,6 +55,13 @@ struct RectGradBase : Gradient {
   static void rectify(const T* z, const T* a, const T* r, T tau, T* out, Index d) {
     for (Index i = 0; i < d; ++i) out[i] = (z[i] > T(0) && a[i] * r[i] > tau) ? r[i] : T(0);
   }
+  /// Other rectifiers (relu_like(): LeakyReLU, PReLU, ReLU6, Clip(0, hi)):
+  /// r_z = 1[a r > tau] f'(z) r with tau of x's shape (the threshold of each element's sample).
+  template <class T, template <class> class Fn, class Signal>
+  static void rectify(const Elementwise<T, Fn>& layer, Step<T, Signal>& s, ConstView<T> tau) {
+    layer.map([](const auto& f, T z, T a, T r, T t) { return a * r > t ? f.derivative(z) * r : T(0); }, s.in, s.x,
+              s.y, s.out, tau);
+  }
 };
 }  // namespace detail
 
@@ -93,6 +100,26 @@ struct RectGradT : detail::RectGradBase {
       rectify(z, a, r, tau, s.in.data() + b * d, d);
     }
   }
+  /// Other rectifiers (relu_like()) likewise with f'(z); other activations: the gradient.
+  template <class T, template <class> class Fn, class Signal>
+  void backward(const Elementwise<T, Fn>& layer, Step<T, Signal>& s) const {
+    if (!layer.relu_like()) return layer.backward(s.x, s.out, s.in, s.ws);
+    detail::check_percentile(percentile, name);
+    const Index n = s.y.shape().batch(), d = s.y.shape().sample_size();
+    if (d == 0) return;
+    auto f = s.ws.frame();
+    Tensor<T>& scores = f.tensor(Shape{d});
+    Tensor<T>& tau = f.tensor(s.x.shape());
+    for (Index b = 0; b < n; ++b) {
+      const T *a = s.y.data() + b * d, *r = s.out.data() + b * d;
+      for (Index i = 0; i < d; ++i) scores[i] = a[i] * r[i];
+      const T t = percentile_inplace(scores.data(), d, percentile, interpolation);
+      std::fill(tau.data() + b * d, tau.data() + (b + 1) * d, t);
+    }
+    rectify(layer, s, tau.cview());
+  }
+  template <class T, class Signal>
+  void backward(const PReLU<T>& layer, Step<T, Signal>& s) const { backward(layer.elementwise(), s); }
 };
 
 /// RectGrad with a constant threshold tau (RG's RectifiedGradientConst); tau = 0 is Guided Backprop.
@@ -118,6 +145,18 @@ struct RectGradConstantT : detail::RectGradBase {
     detail::expect_relu_signal(s, layer, name);
     rectify(s.x.data(), s.y.data(), s.out.data(), static_cast<T>(threshold), s.in.data(), s.y.size());
   }
+  /// Other rectifiers (relu_like()) with f'(z); other activations: the gradient.
+  template <class T, template <class> class Fn, class Signal>
+  void backward(const Elementwise<T, Fn>& layer, Step<T, Signal>& s) const {
+    if (!layer.relu_like()) return layer.backward(s.x, s.out, s.in, s.ws);
+    check();
+    auto f = s.ws.frame();
+    Tensor<T>& tau = f.tensor(s.x.shape());
+    tau.fill(static_cast<T>(threshold));
+    rectify(layer, s, tau.cview());
+  }
+  template <class T, class Signal>
+  void backward(const PReLU<T>& layer, Step<T, Signal>& s) const { backward(layer.elementwise(), s); }
 
  private:
   void check() const {
