@@ -25,6 +25,7 @@
 #include "attrib/io/detail/onnx_layers.hpp"
 #include "attrib/io/detail/onnx_load_report.hpp"
 #include "attrib/io/detail/onnx_shape_ops.hpp"
+#include "attrib/io/detail/onnx_structure.hpp"
 #include "attrib/io/onnx_report.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
@@ -47,32 +48,45 @@ struct OpConverter {
 /// The supported ops (alphabetical); Softmax/LogSoftmax at the output are stripped before.
 template <class T>
 inline constexpr OpConverter<T> converters[] = {
-    {"Add", convert_add<T>, "residual sum, or a constant folded into the bias before it", true},
-    {"AveragePool", convert_avg_pool<T>, "", false},
+    {"Add", convert_add_any<T>, "residual sum of equal shapes, or with a constant: folded into the bias before it or ConstAffine", true},
+    {"AveragePool", convert_avg_pool_any<T>, "2-D, 1-D", false},
     {"BatchNormalization", convert_batch_norm<T>, "", false},
     {"Cast", convert_cast<T>, "to FLOAT or DOUBLE", true},
-    {"Concat", convert_concat<T>, nullptr, true},
+    {"Clip", convert_clip<T>, "constant bounds; Clip(0, 6) is ReLU6", false},
+    {"Concat", convert_concat_any<T>, "of activations along axis >= 1", true},
     {"Constant", convert_constant<T>, nullptr, true},
     {"ConstantOfShape", convert_constant_of_shape<T>, nullptr, true},
-    {"Conv", convert_conv<T>, "2-D", false},
-    {"Div", convert_arithmetic<T, '/'>, nullptr, true},
+    {"Conv", convert_conv_any<T>, "2-D, 1-D", false},
+    {"Div", convert_binary<T, '/'>, "by a constant: ConstAffine", true},
     {"Dropout", convert_dropout<T>, "", true},
+    {"Elu", convert_elu<T>, "", false},
+    {"Erf", convert_erf<T>, "inside GELU's decomposition x * 0.5 * (1 + Erf(x / sqrt 2))", false},
     {"Flatten", convert_flatten<T>, "axis 1", true},
     {"Gather", convert_gather<T>, nullptr, true},
+    {"Gelu", convert_gelu<T>, "", false},
     {"Gemm", convert_gemm<T>, "", false},
-    {"GlobalAveragePool", convert_global_avg_pool<T>, "", false},
+    {"GlobalAveragePool", convert_global_avg_pool_any<T>, "", false},
+    {"HardSigmoid", convert_hard_sigmoid<T>, "", false},
+    {"HardSwish", convert_hard_swish<T>, "", false},
     {"Identity", convert_identity<T>, "", true},
+    {"LeakyRelu", convert_leaky_relu<T>, "", false},
     {"MatMul", convert_matmul<T>, "by a constant matrix", false},
-    {"MaxPool", convert_max_pool<T>, "", false},
-    {"Mul", convert_arithmetic<T, '*'>, nullptr, true},
-    {"Pad", convert_pad<T>, "zeros on H, W, merged into the next Conv or pool", false},
+    {"MaxPool", convert_max_pool_any<T>, "2-D, 1-D", false},
+    {"Mul", convert_binary<T, '*'>, "of two activations (gates, x * sigmoid(x)) or by a constant", true},
+    {"Pad", convert_pad<T>, "zeros on H, W or L, merged into the next Conv or pool", false},
+    {"PRelu", convert_prelu<T>, "constant slope, one or one per channel", false},
+    {"ReduceMean", convert_reduce_mean<T>, "over all spatial axes", false},
     {"Relu", convert_relu<T>, "", false},
-    {"Reshape", convert_reshape<T>, "flatten to [N, rest] or the same shape", true},
+    {"Reshape", convert_reshape_any<T>, "flatten to [N, rest], the same shape, or a channel shuffle", true},
     {"Shape", convert_shape<T>, nullptr, true},
-    {"Slice", convert_slice<T>, nullptr, true},
+    {"Sigmoid", convert_sigmoid<T>, "", false},
+    {"Slice", convert_slice_any<T>, "along one axis >= 1, step >= 1", true},
+    {"Softplus", convert_softplus<T>, "", false},
+    {"Split", convert_split<T>, "along one axis >= 1", false},
     {"Squeeze", convert_squeeze<T>, nullptr, true},
-    {"Sub", convert_arithmetic<T, '-'>, nullptr, true},
-    {"Transpose", convert_transpose<T>, "identity permutation", true},
+    {"Sub", convert_binary<T, '-'>, "with a constant: ConstAffine", true},
+    {"Tanh", convert_tanh<T>, "", false},
+    {"Transpose", convert_transpose_any<T>, "identity permutation, or inside a channel shuffle", true},
     {"Unsqueeze", convert_unsqueeze<T>, nullptr, true},
 };
 
@@ -206,20 +220,16 @@ Network<T> build_network(std::vector<PendingNode<T>>& pending, Index output) {
   keep[static_cast<std::size_t>(output)] = 1;
   for (Index i = output; i >= 0; --i)
     if (keep[static_cast<std::size_t>(i)])
-      for (int k = 0; k < pending[static_cast<std::size_t>(i)].arity; ++k)
-        if (pending[static_cast<std::size_t>(i)].inputs[static_cast<std::size_t>(k)] >= 0)
-          keep[static_cast<std::size_t>(pending[static_cast<std::size_t>(i)].inputs[static_cast<std::size_t>(k)])] = 1;
+      for (Index in : pending[static_cast<std::size_t>(i)].inputs)
+        if (in >= 0) keep[static_cast<std::size_t>(in)] = 1;
   Network<T> net;
   std::vector<Index> index(pending.size(), -1);
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (!keep[i]) continue;
     auto& p = pending[i];
-    auto in = [&](int k) { return p.inputs[static_cast<std::size_t>(k)] < 0 ? Network<T>::model_input
-                                                                              : index[static_cast<std::size_t>(p.inputs[static_cast<std::size_t>(k)])]; };
-    std::visit([&](auto& layer) {
-      if (p.arity == 2) index[i] = net.add(std::move(layer), p.name, {in(0), in(1)});
-      else index[i] = net.add(std::move(layer), p.name, {in(0)});
-    }, p.layer);
+    std::vector<Index> in;
+    for (Index k : p.inputs) in.push_back(k < 0 ? Network<T>::model_input : index[static_cast<std::size_t>(k)]);
+    std::visit([&](auto& layer) { index[i] = net.add(std::move(layer), p.name, std::move(in)); }, p.layer);
   }
   return net;
 }

@@ -69,7 +69,7 @@ class Blockers {
     Shape s;
     Index from = -2;
     if (n.output_size() >= 1 && placeholder_shape(im, n, s, from)) {
-      im.pending().push_back(PendingNode<T>{w.name, AnyLayer<T>(Identity<T>()), {from, -1}, 1, s});
+      im.pending().push_back(PendingNode<T>{w.name, AnyLayer<T>(Identity<T>()), {from}, s});
       im.define(n, 0, Value::activation(static_cast<Index>(im.pending().size()) - 1, s));
       for (int k = 1; k < n.output_size(); ++k) unknown_.insert(n.output(k));
     } else {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "attrib/core/span.hpp"
 #include "attrib/io/detail/onnx_tensor.hpp"
 #include "attrib/io/onnx_report.hpp"
 #include "attrib/models/network.hpp"
@@ -129,7 +130,9 @@ class Attrs {
 
 /// A graph value during import.
 struct Value {
-  enum class Kind { constant, activation, padded };
+  /// partial: an intermediate of a construct spread over several nodes (channel shuffle, GELU's
+  /// decomposition) that becomes a layer only at its last node; other ops cannot read it.
+  enum class Kind { constant, activation, padded, partial };
   Kind kind = Kind::constant;
   Constant c;                       // constant
   Index node = -1;                  // activation, padded: producing layer (-1 = model input)
@@ -137,6 +140,11 @@ struct Value {
   bool nonnegative = false;         // activation: a Relu output (zero padding cannot win a max)
   std::array<Index, 4> pads{};      // padded: zeros added at top, left, bottom, right
   std::string pad_node;             // padded: the Pad node, for messages
+  std::string pattern;              // partial: the construct ("channel shuffle", "GELU")
+  int stage = 0;                    // partial: how far the construct has got
+  Index groups = 0;                 // partial channel shuffle: the groups
+  bool has_x = false, has_half = false;  // partial GELU: factors x and 1/2 seen
+  std::vector<std::string> nodes;   // partial: the nodes of the construct so far
 
   static Value constant(Constant c) {
     Value v;
@@ -158,10 +166,16 @@ template <class T>
 struct PendingNode {
   std::string name;
   AnyLayer<T> layer;
-  std::array<Index, 2> inputs{-1, -1};
-  int arity = 1;
+  std::vector<Index> inputs;  ///< producing pending nodes (-1 = model input), one per layer input
   Shape shape;
 };
+
+/// 'a', 'b', 'c' (node names in messages).
+inline std::string dims_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "'" : ", '") + x + "'";
+  return s;
+}
 
 /// Largest activation (elements per batch item) an imported network may produce: 2^28, far
 /// beyond any CNN, so that a corrupt or hostile file cannot make a forward pass allocate
@@ -204,6 +218,10 @@ class Importer {
     if (v.is_constant())
       fail("io.213", w, "input ", k, " '", n.input(k), "' is fixed data; attrib supports this operation only on "
            "values computed from the model input");
+    if (v.kind == Value::Kind::partial)
+      fail("io.214", w, "input ", k, " '", n.input(k), "' is an intermediate of a ", v.pattern, " (nodes ",
+           dims_names(v.nodes), "); attrib imports that construct only as a whole, its intermediate values cannot "
+           "feed other ops");
     if (v.kind == Value::Kind::padded && !allow_padded)
       fail("io.215", w, "its input comes from Pad '", v.pad_node, "', whose padding can be merged only into a "
            "following Conv, AveragePool, or MaxPool of non-negative (Relu) values");
@@ -231,14 +249,26 @@ class Importer {
   /// Appends a layer reading a (and b); returns the activation it produces.
   template <class L>
   Value add(const Where& w, L layer, const Value& a, const Value* b = nullptr) {
+    if constexpr (is_binary_layer_v<L>) return add_n(w, std::move(layer), {&a, b});
+    else return add_n(w, std::move(layer), {&a});
+  }
+  /// Appends a layer reading the activations `in` (its arity's count); returns its output.
+  template <class L>
+  Value add_n(const Where& w, L layer, const std::vector<const Value*>& in) {
     Shape out;
-    if constexpr (is_binary_layer_v<L>) out = layer.output_shape(a.shape, b->shape);
-    else out = layer.output_shape(a.shape);
+    std::vector<Shape> shapes;
+    std::vector<Index> nodes;
+    for (const Value* v : in) {
+      shapes.push_back(v->shape);
+      nodes.push_back(v->node);
+    }
+    if constexpr (L::arity == variadic) out = layer.output_shape(Span<Shape>(shapes));
+    else if constexpr (is_binary_layer_v<L>) out = layer.output_shape(shapes.at(0), shapes.at(1));
+    else out = layer.output_shape(shapes.at(0));
     Index items = 1;
     for (int i = 1; i < out.rank(); ++i) items = sat_mul(items, out[i]);
     if (items > max_activation) fail("io.214", w, "output shape ", out, " has more than 2^28 elements per item");
-    pending_.push_back(PendingNode<T>{w.name, AnyLayer<T>(std::move(layer)), {a.node, b ? b->node : Index(-1)},
-                                      b ? 2 : 1, out});
+    pending_.push_back(PendingNode<T>{w.name, AnyLayer<T>(std::move(layer)), std::move(nodes), out});
     return Value::activation(static_cast<Index>(pending_.size()) - 1, out);
   }
   PendingNode<T>& pending(Index i) { return pending_[static_cast<std::size_t>(i)]; }

@@ -5,6 +5,8 @@
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -211,10 +213,11 @@ void convert_pad(Importer<T>& im, const Node& n, const Where& w) {
   if (p.size() != 2 * r) fail("io.212", w, "pads = ", dims_str(p), " for input ", x.shape, ", expected ", 2 * r, " values");
   bool any = false;
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const bool spatial = r == 4 && (i % r) >= 2;
+    const bool spatial = (r == 4 || r == 3) && (i % r) >= 2;
     if (p[i] < 0 || p[i] > max_window || (!spatial && p[i] != 0))
       fail("io.212", w, "pads = ", dims_str(p), " for input ", x.shape,
-           "; supported: non-negative padding of H and W of [N, C, H, W] (batch and channel pads 0)");
+           "; supported: non-negative padding of H and W of [N, C, H, W] or L of [N, C, L] (batch and channel "
+           "pads 0)");
     any = any || p[i] != 0;
   }
   if (!any) {
@@ -224,7 +227,11 @@ void convert_pad(Importer<T>& im, const Node& n, const Where& w) {
   Value y = x;
   if (y.kind != Value::Kind::padded) y.pad_node = w.name;
   y.kind = Value::Kind::padded;
-  y.pads[0] += p[2]; y.pads[1] += p[3]; y.pads[2] += p[6]; y.pads[3] += p[7];
+  if (r == 4) {
+    y.pads[0] += p[2]; y.pads[1] += p[3]; y.pads[2] += p[6]; y.pads[3] += p[7];
+  } else {  // [N, C, L]: the length's pads are kept as left / right
+    y.pads[1] += p[2]; y.pads[3] += p[5];
+  }
   im.define(n, 0, std::move(y));
 }
 
@@ -340,6 +347,26 @@ void convert_matmul(Importer<T>& im, const Node& n, const Where& w) {
   im.define(n, 0, im.add(w, std::move(d), x));
 }
 
+/// The value a float32 attribute was written from: a fraction p/q (q <= 16) or else the
+/// shortest decimal whose float32 rounding it is (exporters write PyTorch's 1/6 of Hardsigmoid,
+/// 0.01 of LeakyReLU or BatchNorm's eps 1e-3 as float32; a double import computes with the
+/// value the model was built with). Values that are neither are returned as read.
+inline double float_attribute(double v) {
+  const float f = static_cast<float>(v);
+  if (!std::isfinite(v) || static_cast<double>(f) != v) return v;
+  for (int q = 1; q <= 16; ++q) {
+    const double p = std::nearbyint(v * q);
+    if (static_cast<float>(p / q) == f) return p / q;
+  }
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    const double d = std::strtod(buf, nullptr);
+    if (static_cast<float>(d) == f) return d;
+  }
+  return v;
+}
+
 template <class T>
 void convert_batch_norm(Importer<T>& im, const Node& n, const Where& w) {
   Attrs a(n, w, {"consumed_inputs", "epsilon", "is_test", "momentum", "spatial", "training_mode"});
@@ -349,7 +376,7 @@ void convert_batch_norm(Importer<T>& im, const Node& n, const Where& w) {
   if (a.i("spatial", 1) != 1) fail("io.212", w, "spatial = 0; supported: 1 (per-channel statistics)");
   for (int k = 1; k < n.output_size(); ++k) im.require_unused(n, k, w, "training statistics");
   if (x.shape.rank() < 2) fail("io.214", w, "input shape ", x.shape, ", expected [N, C, ...]");
-  BatchNorm2d<T> bn(x.shape[1], static_cast<T>(a.f("epsilon", 1e-5)));
+  BatchNorm2d<T> bn(x.shape[1], static_cast<T>(float_attribute(a.f("epsilon", 1e-5))));
   bn.weight().assign(weights<T>(im.constant(n, 1, w, "scale"), w, "scale").cview(), w.name);
   bn.bias().assign(weights<T>(im.constant(n, 2, w, "B"), w, "B").cview(), w.name);
   bn.running_mean().assign(weights<T>(im.constant(n, 3, w, "mean"), w, "mean").cview(), w.name);

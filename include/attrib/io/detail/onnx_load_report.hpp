@@ -35,6 +35,10 @@ class ReportRecorder {
         folded_by_[o] = Folded{order, w.name, w.op, {n.input().begin(), n.input().end()}};
       return;
     }
+    if (v->kind == Value::Kind::partial) {
+      im.report.merge(w.name, w.op, "part of a " + v->pattern + " (one layer at its last node)");
+      return;
+    }
     if (im.pending().size() == before) {
       std::string detail = v->kind == Value::Kind::padded ? "zero padding merged into the next Conv or pool"
                            : v->node < 0                   ? "passes the model input through"
