@@ -34,10 +34,16 @@ bool affordable(const Network<float>& net, const Shape& input) {
     double params = 0;
     net.visit(i, [&](const auto& layer) {
       using L = std::decay_t<decltype(layer)>;
-      if constexpr (is_binary_layer_v<L>)
-        shapes[static_cast<std::size_t>(i)] = layer.output_shape(shape_of(n.inputs[0]), shape_of(n.inputs[1]));
-      else
-        shapes[static_cast<std::size_t>(i)] = layer.output_shape(shape_of(n.inputs[0]));
+      Shape& out = shapes[static_cast<std::size_t>(i)];
+      if constexpr (L::arity == 1) {
+        out = layer.output_shape(shape_of(n.inputs[0]));
+      } else if constexpr (L::arity == 2) {
+        out = layer.output_shape(shape_of(n.inputs[0]), shape_of(n.inputs[1]));
+      } else {
+        std::vector<Shape> ins;
+        for (const Index p : n.inputs) ins.push_back(shape_of(p));
+        out = layer.output_shape(Span<Shape>(ins));
+      }
       detail::layer_parameters(layer, [&](const char*, const auto& p) { params += double(p.shape().size()); });
     });
     const double out = double(shapes[static_cast<std::size_t>(i)].size());
