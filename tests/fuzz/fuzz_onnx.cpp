@@ -61,6 +61,10 @@ void explain_last_output(const OnnxModel<float>& m, const Tensor<float>& x, cons
   // (arg.033 / arg.034 without this option, an expected answer; found by the CI fuzz smoke).
   opt.allow_non_finite = true;
   const Index target = m.output_shape.sample_size() - 1;
+  // Outputs without a class axis ([1, C, H, W], ...) are explained with a seed of ones.
+  const Shape out = m.output_shape.with_batch(1);
+  const Tensor<float> ones(out, 1.0f);
+  if (out.rank() != 2) opt.seed = ones.cview();
   const auto e = explain(m.network, rule, x.cview(), target, opt);
   if (e.finite != (e.output.vec().allFinite() && e.attribution.vec().allFinite()))
     fuzz::finding("Explanation::finite disagrees with the output and attribution");

@@ -1,3 +1,4 @@
+// attrib-unity: separate (it replaces the global operator new, which must stay at global scope)
 // Proves that Conv2d's primitives and detail::gemm perform no heap allocation once their
 // Workspace is warmed up, by counting global operator new AND the malloc family.
 //

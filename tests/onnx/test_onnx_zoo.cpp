@@ -53,7 +53,7 @@ Index target_of(const SafeTensors<double>& st) { return std::stol(st.metadata().
 
 }  // namespace
 
-TEST_CASE("model zoo: every family loads from both exports; logits and input gradients equal PyTorch's",
+TEST_CASE("model zoo: every family loads from both exports - logits and input gradients equal PyTorch's",
           "[onnx][zoo]") {
   for (const auto& f : families) {
     const auto st = SafeTensors<double>::load(zoo + f.name + ".safetensors");
