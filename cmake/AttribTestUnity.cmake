@@ -43,6 +43,12 @@ function(attrib_test_sources out_var name)
     file(READ "${src}" content)
     # The leading block of blank, comment and preprocessor lines (the file's includes).
     string(REGEX MATCH "^(([ \t]*(//[^\n]*)?|[ \t]*#[^\n]*)\n)*" lead "${content}")
+    string(LENGTH "${lead}" lead_length)
+    string(SUBSTRING "${content}" ${lead_length} -1 rest)
+    if(rest MATCHES "\n[ \t]*#[ \t]*include")
+      message(FATAL_ERROR "${src}: an #include after the first line of code would land inside the "
+                          "unity namespace; move it to the includes at the top (cmake/AttribTestUnity.cmake)")
+    endif()
     string(APPEND prelude_${b} "// ---- ${src}\n${lead}")
     string(APPEND body_${b} "namespace attrib_unity_${i} {\n#include \"${src}\"\n}  // namespace attrib_unity_${i}\n")
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${src}")

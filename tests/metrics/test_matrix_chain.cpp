@@ -3,7 +3,11 @@
 #include <map>
 
 #include "support/support.hpp"
+#include "attrib/io/fashion_models.hpp"
+#include "attrib/io/safetensors.hpp"
 #include "attrib/metrics/matrix_chain.hpp"
+#include "attrib/metrics/singular_ratio.hpp"
+#include "attrib/models/canonize.hpp"
 
 using namespace attrib;
 
@@ -141,7 +145,6 @@ TEST_CASE("matrix chain: fixed matrices, reproducibility and errors", "[metrics]
 }
 
 // ---- singular-value ratios (rules-spec 5), in this file because they analyse the same chains ----
-#include "attrib/metrics/singular_ratio.hpp"
 
 namespace {
 /// Q diag(s) R with exact rotations: singular values s.
@@ -310,10 +313,6 @@ TEST_CASE("singular ratio: pattern matrices A and A (.) W, fc on an even-sized m
   wrong.nodes["fc"].pattern = Tensor<double>(Shape{3, 4});
   CHECK_THROWS_WITH(pattern_matrices(n, wrong), Catch::Contains("shape.600") && Catch::Contains("[3, 8]"));
 }
-
-#include "attrib/io/fashion_models.hpp"
-#include "attrib/io/safetensors.hpp"
-#include "attrib/models/canonize.hpp"
 
 TEST_CASE("matrix chain: learned family from the shipped VGG-style model vs numpy", "[metrics][matrix_chain]") {
   // tools/make_chain_fixtures.py computes the same chain with numpy from the weights file: BN
