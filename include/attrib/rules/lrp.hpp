@@ -7,8 +7,8 @@
 //   LrpZPlus        R_i = sum_j (x+_i w+_ij + x-_i w-_ij) R_j / stab(sum_i' ...)  (+ b+ optional)
 //   LrpAlphaBeta    alpha * (the z+ term) - beta * (x+ w- + x- w+ term)  (alpha - beta = 1)
 //   LrpGamma        Zennit's generalised gamma: W + gamma W+ (on the sign that agrees with z_j)
-//   LrpFlat         R_i = sum_j R_j / n_j                                (no input, no bias)
-//   LrpWSquare      R_i = sum_j w_ij^2 R_j / sum_i' w_i'j^2               (no input, no bias)
+//   LrpFlat         R_i = sum_j R_j / stab(n_j)                          (no input, no bias)
+//   LrpWSquare      R_i = sum_j w_ij^2 R_j / stab(sum_i' w_i'j^2 [+ b_j^2])   (no input)
 //   LrpZBox         R_i = sum_j (x_i w_ij - l_i w+_ij - h_i w-_ij) R_j / stab(z_j - l w+ - h w-)
 //   ExcitationBackprop  R_i = x_i sum_j w+_ij R_j / sum_i' x_i' w+_i'j   (no bias, 0/0 := 0)
 //
@@ -133,24 +133,35 @@ struct LrpGamma : LrpCommon {
   }
 };
 
-/// Flat rule: relevance spread uniformly over each unit's receptive field.
+/// Flat rule: relevance spread uniformly over each unit's receptive field, R_j / stab(n_j).
+/// Default without stabiliser (exactly conservative); Zennit's Flat uses 1e-6.
 struct LrpFlat : LrpCommon {
   static constexpr const char* name = "LrpFlat";
-  LrpFlat() { eps = 0; }
+  explicit LrpFlat(double stabilizer = 0) {
+    if (!(stabilizer >= 0)) raise<ParameterError>("param.056", "LrpFlat: stabilizer = ", stabilizer, ", must be >= 0");
+    eps = stabilizer;
+  }
   ATTRIB_LRP_LINEAR_OVERLOAD {
     lrp::redistribute(layer, s.x, s.out, s.in, s.ws, eps, T(1), false,
                       lrp::term(ConstView<T>(), transform::Ones{}));
   }
 };
 
-/// w^2 rule (Montavon et al. 2017) for unbounded real inputs. Unlike Zennit, the bias is not
-/// squared into the denominator.
+/// w^2 rule (Montavon et al. 2017) for unbounded real inputs. Default without bias and
+/// stabiliser (exactly conservative); `squared_bias = true` adds b_j^2 to the denominator as
+/// Zennit's WSquare does (it squares every parameter; its stabiliser is 1e-6).
 struct LrpWSquare : LrpCommon {
   static constexpr const char* name = "LrpWSquare";
-  LrpWSquare() { eps = 0; }
+  bool squared_bias = false;
+  explicit LrpWSquare(bool with_squared_bias = false, double stabilizer = 0) : squared_bias(with_squared_bias) {
+    if (!(stabilizer >= 0))
+      raise<ParameterError>("param.057", "LrpWSquare: stabilizer = ", stabilizer, ", must be >= 0");
+    eps = stabilizer;
+  }
   ATTRIB_LRP_LINEAR_OVERLOAD {
     lrp::redistribute(layer, s.x, s.out, s.in, s.ws, eps, T(1), false,
-                      lrp::term(ConstView<T>(), transform::Square{}));
+                      lrp::term(ConstView<T>(), transform::Square{},
+                                squared_bias ? BiasMode::transformed : BiasMode::none));
   }
 };
 

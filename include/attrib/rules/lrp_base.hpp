@@ -12,7 +12,8 @@
 //
 // LrpCommon gives every LRP rule the same behaviour on the other layers, by role:
 //   activation (ReLU, ...)   relevance passes unchanged
-//   MaxPool2d                winner-take-all (default) or proportional to the inputs in each window
+//   MaxPool2d                winner-take-all (default), proportional to the inputs in each window,
+//                            or winner-take-all scaled by y / stab(y) (Captum's epsilon rule)
 //   sum (residual Add)       split in proportion to the inputs: R_a = a R / stab(a + b)
 //   reshape (Flatten, Identity, Dropout, Slice, ChannelShuffle), concat   moved with the values
 //   product (Mul)            signal-take-all: all to the signal operand, none to the gate
@@ -127,8 +128,10 @@ void redistribute(const L& layer, nondeduced_t<ConstView<T>> x, nondeduced_t<Con
 
 /// How LRP rules treat max pooling.
 enum class MaxPoolRule {
-  winner_take_all,  ///< all relevance of a window to its maximum (the gradient's routing)
-  proportional      ///< in proportion to the inputs of the window (z-rule over the window)
+  winner_take_all,  ///< all relevance of a window to its maximum (the gradient's routing; Zennit)
+  proportional,     ///< in proportion to the inputs of the window (z-rule over the window)
+  epsilon           ///< winner-take-all scaled by y / stab(y), y the window's maximum (Captum's
+                    ///< EpsilonRule on max pools, with the rule's eps)
 };
 
 /// Behaviour shared by all LRP rules on non-linear and shape-only layers, by role: a new layer
@@ -180,10 +183,11 @@ struct LrpCommon {
     s.in_at(gate).set_zero();
   }
 
-  /// MaxPool1d as MaxPool2d: winner-take-all, or proportional over each window.
+  /// MaxPool1d as MaxPool2d: winner-take-all, proportional over each window, or epsilon.
   template <class T, class S>
   void backward(const MaxPool1d<T>& l, Step<T, S>& s) const {
     if (maxpool == MaxPoolRule::winner_take_all) return l.backward(s.x, s.out, s.in, s.ws);
+    if (maxpool == MaxPoolRule::epsilon) return max_pool_epsilon(l, s);
     if (l.dilation() != 1)
       raise<ParameterError>("param.050", "LRP proportional max-pool rule: ", l.kind, " '", l.name(),
                             "' has dilation ", l.dilation(), "; only 1 is supported");
@@ -195,6 +199,7 @@ struct LrpCommon {
   template <class T, class S>
   void backward(const MaxPool2d<T>& l, Step<T, S>& s) const {
     if (maxpool == MaxPoolRule::winner_take_all) return l.backward(s.x, s.out, s.in, s.ws);
+    if (maxpool == MaxPoolRule::epsilon) return max_pool_epsilon(l, s);
     if (l.dilation_h() != 1 || l.dilation_w() != 1)
       raise<ParameterError>("param.050", "LRP proportional max-pool rule: ", l.kind, " '", l.name(),
                             "' has dilation ", l.dilation_h(), "x", l.dilation_w(), "; only 1 is supported");
@@ -217,6 +222,19 @@ struct LrpCommon {
       const T q = d == T(0) ? T(0) : s.out[i] / d;
       for (int k = 0; k < n; ++k) s.in_at(k)[i] = s.x_at(k)[i] * q;
     }
+  }
+
+ private:
+  /// R_in = x (.) WTA(R / stab(y)): the relevance of each window goes to its maximum, scaled
+  /// by y / stab(y) (0/0 := 0 with eps = 0).
+  template <class L, class T, class S>
+  void max_pool_epsilon(const L& l, Step<T, S>& s) const {
+    auto f = s.ws.frame();
+    Tensor<T>& q = f.tensor(s.out.shape());
+    q.vec() = s.y.vec();
+    lrp::stabilized_divide<T>(s.out, q.view(), eps);
+    l.backward(s.x, q.cview(), s.in, s.ws);
+    s.in.vec() = s.in.vec().cwiseProduct(s.x.vec());
   }
 };
 
