@@ -40,22 +40,29 @@ How the rules are computed here (written from the formulas, not from the C++ cod
       LrpGamma     units with z_j > 0 (z = W x + b):  (x+, W + g W+, b + g b+) + (x-, W + g W-)
                    units with z_j <= 0:               (x+, W + g W-, b + g b-) + (x-, W + g W+)
                    g = 0.25, bias on, stab 1e-6 (Zennit's generalised gamma)
-      LrpFlat      (1, ones)  eps 0           LrpWSquare  (1, W^2)  eps 0, no bias
+      LrpFlat      (1, ones)  eps 0 (or given)  LrpWSquare  (1, W^2, [b^2])  eps 0 (or given), no bias
+                                                  unless squared_bias
       LrpZBox      (x, W) - (l, W+) - (h, W-), no bias, stab 1e-6 (scalar or per-channel l, h)
       ExcitationBackprop (x, W+), no bias, eps 0
   On the other layers every LRP rule: ReLU passes R unchanged, MaxPool2d routes R to the
-  window's argmax (torch's max_pool2d backward, first maximum on ties), Flatten reshapes, and
+  window's argmax (torch's max_pool2d backward, first maximum on ties; with maxpool =
+  "epsilon" it routes R / stab(y) and multiplies by the input, Captum's rule), Flatten reshapes, and
   the residual Add splits R_a = a R / stab(a + b), R_b = b R / stab(a + b) with the rule's eps
   (0 for LrpZ, LrpFlat, LrpWSquare, ExcitationBackprop). BatchNorm2d (eval) is a linear layer
   with weight gamma / sqrt(var + eps) and bias beta - gamma mu / sqrt(var + eps) per channel.
   Seed: one-hot x logit value.
 * Composites (attrib::presets): first matching selector wins, unmatched nodes use rule 0,
-  first_of = the first node in execution order of those kinds:
-      epsilon_plus               Conv2d -> ZPlus, else Epsilon(1e-6)
-      epsilon_plus_flat          first Conv2d/Dense -> Flat, Conv2d -> ZPlus, else Epsilon
-      epsilon_gamma_box(l, h)    first Conv2d -> ZBox(l, h), Conv2d -> Gamma(0.25), else Epsilon
-      epsilon_alpha2_beta1(_flat) as epsilon_plus(_flat) with AlphaBeta(2, 1)
-      excitation_backprop        ExcitationBackprop everywhere
+  first_of = the first node in execution order of those kinds. Zennit 0.5.1's composites, with
+  Norm = Epsilon(1e-6) (the z-rule with the stabiliser) at average pools and Add:
+      epsilon_plus               Conv -> ZPlus(bias), else Epsilon(1e-6)
+      epsilon_plus_flat          first Conv/Dense -> Flat(1e-6), Conv -> ZPlus(bias), else Epsilon
+      epsilon_gamma_box(l, h)    first Conv -> ZBox(l, h), Conv -> Gamma(0.25), else Epsilon
+      epsilon_alpha2_beta1(_flat) as epsilon_plus(_flat) with AlphaBeta(2, 1, bias)
+      excitation_backprop        ZPlus(bias) everywhere (Norm at pools and Add)
+  and attrib's conservative variants (no Norm mapping: pools and Add use rule 0):
+      epsilon_plus(_flat)_conservative, epsilon_alpha2_beta1(_flat)_conservative
+                                 as above with bias-free ZPlus / AlphaBeta and Flat without eps
+      excitation_backprop_caffe  ExcitationBackprop everywhere
       lrp_cmp_alpha1_beta0       Conv2d -> AlphaBeta(1, 0, bias), else Epsilon(1e-10, bias)
       lrp_cmp_alpha2_beta1       Conv2d -> AlphaBeta(2, 1, bias), else Epsilon(1e-10, bias)
       deep_taylor(l, h)          first Conv2d/Dense -> ZBox(l, h), else ZPlus
@@ -359,6 +366,7 @@ def redistribute(node, p, r, eps, terms):
 
 class Lrp:
     eps = 1e-6
+    maxpool = "winner_take_all"  # or "epsilon": x (.) WTA(R / stab(y)) (Captum)
 
     def __init__(self, name):
         self.name = name
@@ -435,21 +443,21 @@ class LrpGamma(Lrp):
 
 
 class LrpFlat(Lrp):
-    def __init__(self):
+    def __init__(self, stabilizer=0.0):
         super().__init__("LrpFlat")
-        self.eps = 0.0
+        self.eps = stabilizer
 
     def linear(self, node, p, x, r):
         return redistribute(node, p, r, self.eps, [(torch.ones_like(x), ONES, False, 1.0, False)])
 
 
 class LrpWSquare(Lrp):
-    def __init__(self):
+    def __init__(self, squared_bias=False, stabilizer=0.0):
         super().__init__("LrpWSquare")
-        self.eps = 0.0
+        self.squared_bias, self.eps = squared_bias, stabilizer
 
     def linear(self, node, p, x, r):
-        return redistribute(node, p, r, self.eps, [(torch.ones_like(x), SQUARE, False, 1.0, False)])
+        return redistribute(node, p, r, self.eps, [(torch.ones_like(x), SQUARE, self.squared_bias, 1.0, False)])
 
 
 class LrpZBox(Lrp):
@@ -499,9 +507,11 @@ class Composite:
         return self.rules[0]
 
 
-CONVS = ("kind", ("Conv2d",))
-FIRST_LINEAR = ("first_of", ("Conv2d", "Dense"))
-FIRST_CONV = ("first_of", ("Conv2d",))
+CONVS = ("kind", ("Conv1d", "Conv2d"))
+FIRST_LINEAR = ("first_of", ("Conv1d", "Conv2d", "Dense"))
+FIRST_CONV = ("first_of", ("Conv1d", "Conv2d"))
+AVG_POOLS = ("kind", ("AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d"))
+SUMS = ("kind", ("Add",))
 
 
 def lrp_explain(net, p, x, targets, composite, keep):
@@ -531,8 +541,13 @@ def lrp_explain(net, p, x, targets, composite, keep):
             back = [r.reshape(ins[0].shape)]
         elif kind == "MaxPool2d":
             a = ins[0].detach().clone().requires_grad_(True)
-            (g,) = torch.autograd.grad(apply_node(node, p, [a], None), a, grad_outputs=r)
-            back = [g]
+            if rule.maxpool == "epsilon":
+                (g,) = torch.autograd.grad(apply_node(node, p, [a], None), a,
+                                           grad_outputs=stab_div(r, outs[i], rule.eps))
+                back = [ins[0] * g]
+            else:
+                (g,) = torch.autograd.grad(apply_node(node, p, [a], None), a, grad_outputs=r)
+                back = [g]
         elif kind == "Add":
             q = stab_div(r, ins[0] + ins[1], rule.eps)
             back = [ins[0] * q, ins[1] * q]
@@ -680,21 +695,39 @@ def entries(model, bounds):
     lrp("LrpAlpha1Beta0", "LrpAlphaBeta(1, 0)", [LrpAlphaBeta(1, 0)])
     lrp("LrpGamma", "LrpGamma{}", [LrpGamma()])
     lrp("LrpFlat", "LrpFlat{}", [LrpFlat()])
+    lrp("LrpFlat_stabilizer", "LrpFlat(1e-6)", [LrpFlat(1e-6)])
     lrp("LrpWSquare", "LrpWSquare{}", [LrpWSquare()])
+    lrp("LrpWSquare_squared_bias", "LrpWSquare(true, 1e-6)", [LrpWSquare(True, 1e-6)])
     lrp("LrpZBox", "LrpZBox(low, high) (scalar bounds, every linear layer)", [LrpZBox(lo, hi)])
     lrp("ExcitationBackprop", "ExcitationBackprop{}", [ExcitationBackprop()])
-    eps = LrpEpsilon()
-    lrp("epsilon_plus", "presets::epsilon_plus()", [eps, LrpZPlus()], [(CONVS, 1)])
-    lrp("epsilon_plus_flat", "presets::epsilon_plus_flat()", [eps, LrpZPlus(), LrpFlat()],
-        [(FIRST_LINEAR, 2), (CONVS, 1)])
-    lrp("epsilon_gamma_box", "presets::epsilon_gamma_box(low, high)", [eps, LrpGamma(), LrpZBox(lo, hi)],
-        [(FIRST_CONV, 2), (CONVS, 1)])
+    if model == "vgg":
+        eps_maxpool = LrpEpsilon(1e-9)
+        eps_maxpool.maxpool = "epsilon"
+        lrp("LrpEpsilon_maxpool_epsilon", "LrpEpsilon(1e-9) with maxpool = MaxPoolRule::epsilon", [eps_maxpool])
+    # Zennit 0.5.1's composites (rule 2 = Norm: the z-rule with the stabiliser at pools and sums)
+    eps, norm = LrpEpsilon(), LrpEpsilon(1e-6)
+    zplus, ab21, flat = LrpZPlus(bias=True), LrpAlphaBeta(2, 1, bias=True), LrpFlat(1e-6)
+    base = [(AVG_POOLS, 2), (SUMS, 2)]
+    lrp("epsilon_plus", "presets::epsilon_plus()", [eps, zplus, norm], [(CONVS, 1)] + base)
+    lrp("epsilon_plus_flat", "presets::epsilon_plus_flat()", [eps, zplus, norm, flat],
+        [(FIRST_LINEAR, 3), (CONVS, 1)] + base)
+    lrp("epsilon_gamma_box", "presets::epsilon_gamma_box(low, high)", [eps, LrpGamma(), norm, LrpZBox(lo, hi)],
+        [(FIRST_CONV, 3), (CONVS, 1)] + base)
     lrp("epsilon_gamma_box_channel", "presets::epsilon_gamma_box(low_channel, high_channel)",
-        [eps, LrpGamma(), LrpZBox(lo_c, hi_c)], [(FIRST_CONV, 2), (CONVS, 1)])
-    lrp("epsilon_alpha2_beta1", "presets::epsilon_alpha2_beta1()", [eps, LrpAlphaBeta(2, 1)], [(CONVS, 1)])
-    lrp("epsilon_alpha2_beta1_flat", "presets::epsilon_alpha2_beta1_flat()", [eps, LrpAlphaBeta(2, 1), LrpFlat()],
+        [eps, LrpGamma(), norm, LrpZBox(lo_c, hi_c)], [(FIRST_CONV, 3), (CONVS, 1)] + base)
+    lrp("epsilon_alpha2_beta1", "presets::epsilon_alpha2_beta1()", [eps, ab21, norm], [(CONVS, 1)] + base)
+    lrp("epsilon_alpha2_beta1_flat", "presets::epsilon_alpha2_beta1_flat()", [eps, ab21, norm, flat],
+        [(FIRST_LINEAR, 3), (CONVS, 1)] + base)
+    lrp("excitation_backprop", "presets::excitation_backprop()", [zplus, norm], [(AVG_POOLS, 1), (SUMS, 1)])
+    # attrib's conservative variants
+    lrp("epsilon_plus_conservative", "presets::epsilon_plus_conservative()", [eps, LrpZPlus()], [(CONVS, 1)])
+    lrp("epsilon_plus_flat_conservative", "presets::epsilon_plus_flat_conservative()", [eps, LrpZPlus(), LrpFlat()],
         [(FIRST_LINEAR, 2), (CONVS, 1)])
-    lrp("excitation_backprop", "presets::excitation_backprop()", [ExcitationBackprop()])
+    lrp("epsilon_alpha2_beta1_conservative", "presets::epsilon_alpha2_beta1_conservative()",
+        [eps, LrpAlphaBeta(2, 1)], [(CONVS, 1)])
+    lrp("epsilon_alpha2_beta1_flat_conservative", "presets::epsilon_alpha2_beta1_flat_conservative()",
+        [eps, LrpAlphaBeta(2, 1), LrpFlat()], [(FIRST_LINEAR, 2), (CONVS, 1)])
+    lrp("excitation_backprop_caffe", "presets::excitation_backprop_caffe()", [ExcitationBackprop()])
     lrp("lrp_cmp_alpha1_beta0", "presets::lrp_cmp_alpha1_beta0()",
         [LrpEpsilon(1e-10, True), LrpAlphaBeta(1, 0, bias=True)], [(CONVS, 1)])
     lrp("lrp_cmp_alpha2_beta1", "presets::lrp_cmp_alpha2_beta1()",

@@ -195,7 +195,12 @@ std::map<std::string, Run<T>> all_rules(const SafeTensors<double>& st) {
   m["LrpAlpha1Beta0"] = run<T>(LrpAlphaBeta(1, 0));
   m["LrpGamma"] = run<T>(LrpGamma{});
   m["LrpFlat"] = run<T>(LrpFlat{});
+  m["LrpFlat_stabilizer"] = run<T>(LrpFlat(1e-6));
   m["LrpWSquare"] = run<T>(LrpWSquare{});
+  m["LrpWSquare_squared_bias"] = run<T>(LrpWSquare(true, 1e-6));
+  LrpEpsilon eps_maxpool(1e-9);
+  eps_maxpool.maxpool = MaxPoolRule::epsilon;
+  m["LrpEpsilon_maxpool_epsilon"] = run<T>(eps_maxpool);
   m["LrpZBox"] = run<T>(LrpZBox(low, high));
   m["ExcitationBackprop"] = run<T>(ExcitationBackprop{});
   m["epsilon_plus"] = run<T>(presets::epsilon_plus());
@@ -205,6 +210,11 @@ std::map<std::string, Run<T>> all_rules(const SafeTensors<double>& st) {
   m["epsilon_alpha2_beta1"] = run<T>(presets::epsilon_alpha2_beta1());
   m["epsilon_alpha2_beta1_flat"] = run<T>(presets::epsilon_alpha2_beta1_flat());
   m["excitation_backprop"] = run<T>(presets::excitation_backprop());
+  m["epsilon_plus_conservative"] = run<T>(presets::epsilon_plus_conservative());
+  m["epsilon_plus_flat_conservative"] = run<T>(presets::epsilon_plus_flat_conservative());
+  m["epsilon_alpha2_beta1_conservative"] = run<T>(presets::epsilon_alpha2_beta1_conservative());
+  m["epsilon_alpha2_beta1_flat_conservative"] = run<T>(presets::epsilon_alpha2_beta1_flat_conservative());
+  m["excitation_backprop_caffe"] = run<T>(presets::excitation_backprop_caffe());
   m["lrp_cmp_alpha1_beta0"] = run<T>(presets::lrp_cmp_alpha1_beta0());
   m["lrp_cmp_alpha2_beta1"] = run<T>(presets::lrp_cmp_alpha2_beta1());
   m["deep_taylor"] = run<T>(presets::deep_taylor(low, high));
@@ -281,12 +291,12 @@ void check_model(const std::string& model, std::size_t expected_entries) {
 
 TEMPLATE_TEST_CASE("Every rule and composite equals the PyTorch reference on a VGG-like net", "[rules][torch]",
                    float, double) {
-  check_model<TestType>("vgg", 33);
+  check_model<TestType>("vgg", 41);
 }
 
 TEMPLATE_TEST_CASE("Every rule and composite equals the PyTorch reference on a ResNet-like net", "[rules][torch]",
                    float, double) {
-  check_model<TestType>("resnet", 29);
+  check_model<TestType>("resnet", 36);
 }
 
 TEMPLATE_TEST_CASE("Every fixture entry has a rule here and the fixtures cover every rule", "[rules][torch]", double) {
