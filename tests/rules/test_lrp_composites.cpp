@@ -19,15 +19,33 @@ using namespace attrib::test;
 TEST_CASE("Presets map rules to the documented layers of VGG-16 and ResNet-50", "[rules][lrp][composite]") {
   const auto vgg = vgg16<float>({10, 32, 1});
   auto flat = presets::epsilon_plus_flat().resolved_for(vgg);
-  CHECK(flat.rule_of(vgg.find("features.0")) == 2);     // first linear layer -> flat
+  CHECK(flat.rule_of(vgg.find("features.0")) == 3);     // first linear layer -> flat
   CHECK(flat.rule_of(vgg.find("features.2")) == 1);     // other convs -> z+
   CHECK(flat.rule_of(vgg.find("classifier.0")) == 0);   // dense -> epsilon
   CHECK(flat.rule_of(vgg.find("features.1")) == 0);     // ReLU: rule 0 (all LRP rules pass it)
+  CHECK(flat.rule_of(vgg.find("avgpool")) == 2);        // average pools -> Zennit's Norm
+  CHECK(flat.rule_of(vgg.find("features.4")) == 0);     // max pools: rule 0 (winner-take-all)
+  CHECK(flat.display_name() == "Composite<LrpEpsilon, LrpZPlus, LrpEpsilon, LrpFlat>");
+  CHECK(flat.rule<1>().bias);                           // Zennit's ZPlus keeps b+
+  CHECK(flat.rule<1>().eps == 1e-6);
+  CHECK(flat.rule<3>().eps == 1e-6);                    // Zennit's Flat is stabilised
+  CHECK(presets::epsilon_plus_flat(0.25, 1e-3).rule<0>().eps == 0.25);
+  CHECK(presets::epsilon_plus_flat(0.25, 1e-3).rule<2>().eps == 1e-3);
+  CHECK(presets::epsilon_alpha2_beta1().rule<1>().bias);
   auto box = presets::epsilon_gamma_box(-2.0, 2.5).resolved_for(vgg);
-  CHECK(box.rule_of(vgg.find("features.0")) == 2);
+  CHECK(box.rule_of(vgg.find("features.0")) == 3);
   CHECK(box.rule_of(vgg.find("features.28")) == 1);
   CHECK(box.rule_of(vgg.find("classifier.6")) == 0);
+  auto cons = presets::epsilon_plus_flat_conservative().resolved_for(vgg);
+  CHECK(cons.rule_of(vgg.find("features.0")) == 2);
+  CHECK(!cons.rule<1>().bias);
+  CHECK(cons.rule<2>().eps == 0);
   const auto res = resnet50<float>({10, 32, 1});
+  auto eb = presets::excitation_backprop().resolved_for(res);
+  CHECK(eb.rule_of(res.find("layer3.1.conv2")) == 0);   // ZPlus on every linear layer
+  CHECK(eb.rule_of(res.find("fc")) == 0);
+  CHECK(eb.rule_of(res.find("layer3.1.add")) == 1);     // Norm at sums and average pools
+  CHECK(eb.rule_of(res.find("avgpool")) == 1);
   auto cmp = presets::lrp_cmp_alpha2_beta1().resolved_for(res);
   CHECK(cmp.rule_of(res.find("layer3.1.conv2")) == 1);
   CHECK(cmp.rule_of(res.find("layer3.1.bn2")) == 0);
@@ -52,6 +70,11 @@ TEST_CASE("Every preset runs on builders and gives finite relevance", "[rules][l
   check(presets::epsilon_alpha2_beta1());
   check(presets::epsilon_alpha2_beta1_flat());
   check(presets::excitation_backprop());
+  check(presets::epsilon_plus_conservative());
+  check(presets::epsilon_plus_flat_conservative());
+  check(presets::epsilon_alpha2_beta1_conservative());
+  check(presets::epsilon_alpha2_beta1_flat_conservative());
+  check(presets::excitation_backprop_caffe());
   check(presets::lrp_cmp_alpha1_beta0());
   check(presets::lrp_cmp_alpha2_beta1());
   check(presets::deep_taylor(-1.0, 1.0));

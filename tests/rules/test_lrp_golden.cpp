@@ -69,6 +69,51 @@ TEMPLATE_TEST_CASE("LRP goldens on a 2x2 dense layer", "[rules][lrp][golden]", f
   check(relevance<TestType>(LrpGamma{0.25, true, 0.0}), 0.25, 3.75, tol);
 }
 
+TEMPLATE_TEST_CASE("LRP goldens of Zennit's rule options on a 2x2 dense layer", "[rules][lrp][golden]", float, double) {
+  const double tol = std::is_same_v<TestType, float> ? 1e-5 : 1e-12;
+  // z+ with b+ (Zennit's ZPlus): b+ = [0.5, 0] -> z+ = [1.5, 4], s = [2/3, 0.5];
+  // R_1 = 1*(1*2/3 + 2*0.5) = 5/3, R_2 = 2*(0 + 1*0.5) = 1 (the bias absorbs 1/3).
+  check(relevance<TestType>(LrpZPlus{true, 0.0}), 5.0 / 3, 1, tol);
+  // alpha2beta1 with b+ / b-: positive part 2 * [5/3, 1]; z- = x+ W- + b- = [-2, -1],
+  // s- = [-0.5, -2]; R-_1 = 1*(0*-0.5 + 0*-2) = 0, R-_2 = 2*(-1*-0.5 + 0) = 1 -> [10/3, 1].
+  check(relevance<TestType>(LrpAlphaBeta{2, 1, true, 0.0}), 10.0 / 3, 1, tol);
+  // Flat with stabiliser 0.1: R_i = 1/2.1 + 2/2.1.
+  check(relevance<TestType>(LrpFlat{0.1}), 3 / 2.1, 3 / 2.1, tol);
+  // w^2 with b^2 (Zennit's WSquare): denominators 2 + 0.25 = 2.25 and 5 + 1 = 6;
+  // R_1 = 1/2.25 + 4*2/6, R_2 = 1/2.25 + 1*2/6.
+  check(relevance<TestType>(LrpWSquare{true}), 1 / 2.25 + 8.0 / 6, 1 / 2.25 + 2.0 / 6, tol);
+  // ... and with stabiliser 0.5 on top: 2.75 and 6.5.
+  check(relevance<TestType>(LrpWSquare{true, 0.5}), 1 / 2.75 + 8.0 / 6.5, 1 / 2.75 + 2.0 / 6.5, tol);
+}
+
+TEMPLATE_TEST_CASE("MaxPoolRule::epsilon scales winner-take-all by y / stab(y) (Captum)", "[rules][lrp][golden]",
+                   float, double) {
+  using T = TestType;
+  const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+  Network<T> net;
+  net.add(MaxPool2d<T>(2), "pool");
+  Tensor<T> seed(Shape{1, 1, 1, 1}, T(2));
+  ExplainOptions<T> opt;
+  opt.seed = seed.cview();
+  LrpEpsilon rule(0.5);
+  rule.maxpool = MaxPoolRule::epsilon;
+  // y = 3 at index 1: R = 3 * 2 / (3 + 0.5) there, 0 elsewhere.
+  Tensor<T> x(Shape{1, 1, 2, 2}, std::vector<T>{1, 3, 2, -1});
+  auto r = explain(net, rule, x.cview(), 0, opt).attribution;
+  CHECK(r[1] == Approx(12.0 / 7).margin(tol));
+  CHECK(r[0] == 0);
+  CHECK(r[2] == 0);
+  CHECK(r[3] == 0);
+  // A negative maximum y = -1 is stabilised away from 0: -1 * 2 / (-1 - 0.5) = 4/3.
+  Tensor<T> neg(Shape{1, 1, 2, 2}, std::vector<T>{-2, -3, -1, -4});
+  CHECK(explain(net, rule, neg.cview(), 0, opt).attribution[2] == Approx(4.0 / 3).margin(tol));
+  // eps = 0 is winner-take-all; y = 0 then passes nothing (0/0 := 0).
+  rule.eps = 0;
+  CHECK(explain(net, rule, x.cview(), 0, opt).attribution[1] == Approx(2).margin(tol));
+  Tensor<T> zero(Shape{1, 1, 2, 2}, T(0));
+  CHECK(explain(net, rule, zero.cview(), 0, opt).attribution.vec().cwiseAbs().maxCoeff() == 0);
+}
+
 TEST_CASE("LRP-epsilon stabilises with the sign of the denominator, sign(0) = +1", "[rules][lrp][edge]") {
   // x = [2, 1]: z = [2 - 1 + 0.5, 4 + 1 - 1] = [1.5, 4]; x = [0.5, 1]: z_1 = 0.5 - 1 + 0.5 = 0.
   // With z_1 = 0 the stabiliser is +eps: s_1 = 1/0.1 = 10, s_2 = 2/(2.5+0.1)... (z_2 = 1 + 1 - 1 = 1 -> 1.1).
@@ -86,6 +131,8 @@ TEST_CASE("LRP rules reject invalid hyper-parameters", "[rules][lrp][errors]") {
   CHECK_THROWS_AS(LrpAlphaBeta(0.5, -0.5), ParameterError);
   CHECK_THROWS_AS(LrpEpsilon(-1), ParameterError);
   CHECK_THROWS_AS(LrpGamma(-0.1), ParameterError);
+  CHECK_THROWS_WITH(LrpFlat(-1e-6), Catch::Contains("[attrib.param.056]"));
+  CHECK_THROWS_WITH(LrpWSquare(true, -1), Catch::Contains("[attrib.param.057]"));
   CHECK_THROWS_WITH(LrpZBox(1.0, -1.0), Catch::Contains("low[0] = 1 > high[0] = -1"));
   CHECK(rule_name(LrpAlphaBeta(2, 1)) == "LrpAlpha2Beta1");
 }
