@@ -385,7 +385,7 @@ int run(const Args& a) {
   run.run(rule_info("lrp-a5b4"), fixed(LrpAlphaBeta(5, 4)));
   run.run(rule_info("lrp-cmp-a1b0"), fixed(presets::lrp_cmp_alpha1_beta0()));
   run.run(rule_info("lrp-cmp-a2b1"), fixed(presets::lrp_cmp_alpha2_beta1()));
-  run.run(rule_info("epsilon-plus-flat"), fixed(presets::epsilon_plus_flat()));
+  run.run(rule_info("epsilon-plus-flat"), fixed(presets::epsilon_plus_flat_conservative()));
   run.run(rule_info("epsilon-gamma-box"), fixed(presets::epsilon_gamma_box(s.low, s.high)));
   // DTD as iNNvestigate ran it (rules-spec 2.12): alpha1beta0 with bias on every Conv2d/Dense,
   // z^B on the first one

@@ -248,7 +248,7 @@ std::vector<std::pair<std::string, NetMethod>> network_methods() {
   m.emplace_back("DTD (z+, z^B first)", [](const Network<T>& n, const Tensor<T>& x, Index t, const Context& c) {
     return Attribution{explain(n, presets::deep_taylor(c.dtd_low, c.dtd_high), x.cview(), t).attribution};
   });
-  m.emplace_back("Excitation BP", rule_method(presets::excitation_backprop()));
+  m.emplace_back("Excitation BP", rule_method(presets::excitation_backprop_caffe()));
   m.emplace_back("Guided BP", rule_method(GuidedBackprop{}));
   m.emplace_back("DeepLIFT Rescale", rule_method(DeepLiftRescale()));
   m.emplace_back("DeepLIFT RevealCancel", rule_method(DeepLiftRevealCancel()));
