@@ -365,6 +365,8 @@ def lrp(model, x, target, seed_value, canonizers):
         "lrp.excitation_backprop": lambda: ExcitationBackprop(canonizers=canonizers()),
     }
     out = {}
+    # Zennit's canonizer removal restores the BatchNorm parameters but not eps: restore it here.
+    bn_eps = [(m, m.eps) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     undo = exact_merge_batch_norm()
     try:
         for key, make in composites.items():
@@ -373,6 +375,8 @@ def lrp(model, x, target, seed_value, canonizers):
             with Gradient(model=model, composite=make()) as attributor:
                 _, rel = attributor(x.clone(), seed)
             out[key] = rel.detach()
+            for m, eps in bn_eps:
+                m.eps = eps
     finally:
         undo()
     return out
