@@ -8,6 +8,7 @@ How to run (needs numpy and torch, tested with torch 1.13, CPU only):
 
     /usr/bin/python3 tools/make_rule_fixtures.py            # writes the two files
     /usr/bin/python3 tools/make_rule_fixtures.py --check    # regenerates in memory, compares
+    ... --captum <captum-0.7.0>   # also checks LrpEpsilon_maxpool_epsilon against Captum's LRP
 
 Deterministic: fixed torch.Generator seeds, float64, one CPU thread, sorted names.
 
@@ -964,10 +965,42 @@ def check_percentile():
     assert float(percentile(torch.arange(16.0), 98.0, "nearest")) == 15.0  # q 98 on 16 units: the maximum
 
 
+def captum_lrp_check(tensors):
+    """Captum 0.7's LRP (its defaults: EpsilonRule(1e-9) on Conv2d, BatchNorm2d, MaxPool2d,
+    AvgPool2d and Linear) on the vgg net as torch modules must equal the entry
+    LrpEpsilon_maxpool_epsilon computed above. Returns the relative difference."""
+    import torch.nn as nn
+    from captum.attr import LRP
+
+    p = {k: v.double() for k, v in tensors.items() if "/" not in k}
+    features = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6, eps=BN_EPS), nn.ReLU(),
+                             nn.MaxPool2d(2, 2), nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2, 2))
+    classifier = nn.Sequential(nn.Linear(128, 16), nn.ReLU(), nn.Linear(16, NUM_CLASSES))
+
+    class Vgg(nn.Module):  # torch.flatten as a function: Captum has no rule for nn.Flatten
+        def __init__(self):
+            super().__init__()
+            self.features, self.classifier = features, classifier
+
+        def forward(self, x):
+            return self.classifier(torch.flatten(self.features(x), 1))
+
+    names = {"features.0": "conv1", "features.1": "bn1", "features.4": "conv2", "classifier.0": "fc1",
+             "classifier.2": "fc2"}
+    model = Vgg().double().eval()
+    model.load_state_dict({k: p[names[k.rsplit(".", 1)[0]] + "." + k.rsplit(".", 1)[1]]
+                           for k in model.state_dict() if not k.endswith("num_batches_tracked")}, strict=False)
+    x = tensors["data/input"].double().clone().requires_grad_(True)
+    attr = LRP(model).attribute(x, target=TARGETS).detach()
+    return max_rel(attr, tensors["attr/LrpEpsilon_maxpool_epsilon"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed files")
     parser.add_argument("--out", default=DATA, help="output directory (default tests/data)")
+    parser.add_argument("--captum", help="directory holding Captum 0.7.0's captum/ package: also check the "
+                                         "LrpEpsilon_maxpool_epsilon entry against Captum's LRP (nothing stored)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print("torch %s" % torch.__version__)
@@ -976,6 +1009,11 @@ def main():
     total = 0
     for model in MODELS:
         tensors, metadata = make(model)
+        if args.captum and model == "vgg":
+            sys.path.insert(0, args.captum)
+            d = captum_lrp_check(tensors)
+            print("  Captum LRP vs LrpEpsilon_maxpool_epsilon: %.1e (must be <= 1e-12)" % d)
+            failed |= not d <= 1e-12
         path = os.path.join(args.out, "rules_%s.safetensors" % model)
         ok, size = write_or_check(path, tensors, metadata, args.check)
         failed |= not ok
