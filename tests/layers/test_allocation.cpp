@@ -464,12 +464,18 @@ TEST_CASE("A reused Explainer makes no allocation per call, for every rule famil
     check(LrpGamma{});
     check(LrpFlat{});
     check(LrpWSquare{});
+    check(LrpWSquare(true, 1e-6));
     check(LrpZBox(-1.0, 1.0));
     check(ExcitationBackprop{});
+    LrpEpsilon eps_maxpool;
+    eps_maxpool.maxpool = MaxPoolRule::epsilon;
+    check(eps_maxpool);
     check(presets::epsilon_plus());
     check(presets::epsilon_plus_flat());
     check(presets::epsilon_gamma_box(-1.0, 1.0));
     check(presets::epsilon_alpha2_beta1_flat());
+    check(presets::excitation_backprop());
+    check(presets::epsilon_plus_flat_conservative());
     check(presets::lrp_cmp_alpha1_beta0());
     check(presets::deep_taylor(-1.0, 1.0));
     check(DeepLiftRescale());
