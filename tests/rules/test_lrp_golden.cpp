@@ -112,6 +112,18 @@ TEMPLATE_TEST_CASE("MaxPoolRule::epsilon scales winner-take-all by y / stab(y) (
   CHECK(explain(net, rule, x.cview(), 0, opt).attribution[1] == Approx(2).margin(tol));
   Tensor<T> zero(Shape{1, 1, 2, 2}, T(0));
   CHECK(explain(net, rule, zero.cview(), 0, opt).attribution.vec().cwiseAbs().maxCoeff() == 0);
+  // MaxPool1d the same: windows [1, 3] and [2, -1], y = [3, 2], R = [2, 1], eps 0.5.
+  Network<T> net1;
+  net1.add(MaxPool1d<T>(2), "pool");
+  Tensor<T> seed1(Shape{1, 1, 2}, std::vector<T>{2, 1});
+  opt.seed = seed1.cview();
+  rule.eps = 0.5;
+  Tensor<T> x1(Shape{1, 1, 4}, std::vector<T>{1, 3, 2, -1});
+  auto r1 = explain(net1, rule, x1.cview(), 0, opt).attribution;
+  CHECK(r1[0] == 0);
+  CHECK(r1[1] == Approx(6 / 3.5).margin(tol));
+  CHECK(r1[2] == Approx(2 / 2.5).margin(tol));
+  CHECK(r1[3] == 0);
 }
 
 TEST_CASE("LRP-epsilon stabilises with the sign of the denominator, sign(0) = +1", "[rules][lrp][edge]") {
