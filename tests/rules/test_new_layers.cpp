@@ -87,8 +87,8 @@ Network<T> homogeneous_net() {
   return net;
 }
 
-/// A genomics-style sequence model on [N, 4, L]: Conv1d, ReLU, MaxPool1d, Conv1d, ELU,
-/// AvgPool1d, Tanh, Flatten, Dense.
+/// A genomics-style sequence model on [N, 4, 12]: Conv1d (length 12), ReLU, MaxPool1d (6),
+/// Conv1d (4), ELU, AvgPool1d (2), Tanh, Flatten (4 channels x 2), Dense.
 template <class T>
 Network<T> sequence_net() {
   Network<T> net;
@@ -100,7 +100,7 @@ Network<T> sequence_net() {
   net.add(AvgPool1d<T>(2), "pool2");
   net.add(Tanh<T>(), "tanh");
   net.add(Flatten<T>(), "flatten");
-  net.add(Dense<T>(4 * 3, 2), "fc");
+  net.add(Dense<T>(4 * 2, 2), "fc");
   init(net, 3);
   return net;
 }
