@@ -13,7 +13,8 @@
 //     m+_in = s+ m+ + s- m-,  m-_in = s- m+ + s+ m-   (a negative BN scale swaps them)
 //   ReLU Rescale: s = dy/dx if |dx| >= near_zero (1e-7) else f'(x0) = 1[x0 > 0]; m_in = s m
 //   ReLU RevealCancel: dx+ / dx- = positive / negative contributions of the layer below,
-//     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically,
+//     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically
+//     (dy+ and dy- are the unit's own positive / negative parts for the layers above),
 //     m+_in = dy+ / pc(dx+) m+,  m-_in = dy- / pc(dx-) m-   (pc: pseudocount +-1e-7 if |t| < 5e-8)
 //   MaxPool2d: gradient of the actual input (default, as the reference code; summation-to-delta
 //     does not hold exactly — measured in docs/rules.md) or the cross-max rule (exact).
