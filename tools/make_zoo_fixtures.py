@@ -43,7 +43,15 @@ float32 parameters (model.double()):
                identities (exact_merge_batch_norm: eps = 0 after the merge; Zennit 0.5.1 leaves
                x / sqrt(1 + eps)), so that the references test the rules, not that residue.
   deeplift     Captum 0.7.0 DeepLift (rescale rule) of the target logit against the all-zero
-               baseline (only where Captum handles every non-linearity, see "captum")
+               baseline (only where Captum handles every non-linearity and conserves, see
+               "captum"). Captum's max-pool rule does not run where a max-pool takes a ReLU
+               module's output (its tensor hooks fire in registration order: the ReLU records the
+               max-pool's plain gradient first), so this is DeepLIFT with plain-gradient max-pools
+               (measured: equal to deeplift_float64(..., "gradient") to 3e-16)
+  deeplift.cross_max
+               DeepLIFT Rescale with the cross-max max-pool rule, re-implemented here in float64
+               without Captum (deeplift_float64: custom autograd functions for ReLU and max-pools on
+               the batch [x; 0]), where Captum handles every non-linearity ("captum" families)
 
 and __metadata__: target, input_shape, family, config, regenerate. fmnist_mobile.safetensors holds
 the same kind of references for the shipped models/fmnist_mobile.onnx (trained weights from
@@ -390,6 +398,98 @@ def deeplift(model, x, target):
     return attr.detach(), float(delta.abs().max())
 
 
+# ------------------------------------------- DeepLIFT re-implemented in float64 (no Captum)
+NEAR_ZERO = 1e-7  # |dx| below this: the slope is the derivative at the reference (kundajelab)
+
+
+class _RescaleReLU(torch.autograd.Function):
+    """ReLU on the batch [x; x0]: backward multiplies both halves by dy/dx of the x half
+    (Rescale), or by 1[x0 > 0] where |dx| < NEAR_ZERO."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        t, = ctx.saved_tensors
+        a, a0 = t.chunk(2)
+        dx = a - a0
+        slope = torch.where(dx.abs() >= NEAR_ZERO, (a.clamp(min=0) - a0.clamp(min=0)) / dx, (a0 > 0).double())
+        return g * torch.cat([slope, slope])
+
+
+class _MaxPoolRule(torch.autograd.Function):
+    """Max pooling on the batch [x; x0]. backward, with g = the multipliers of the x half:
+    cross_max: (ym - y0) g to argmax(x) and (y - ym) g to argmax(x0), ym = max(y, y0), divided by dx
+               (accumulated where windows overlap; the plain gradient where |dx| < NEAR_ZERO)
+    gradient:  g to argmax(x) (the ordinary gradient of the x half)."""
+
+    @staticmethod
+    def forward(ctx, t, pool, rule):
+        y, idx = pool(t)
+        ctx.save_for_backward(t, y, idx)
+        ctx.rule = rule
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        t, y, idx = ctx.saved_tensors
+        a, a0 = t.chunk(2)
+        (y1, y0), (ia, ib), g1 = y.chunk(2), idx.chunk(2), g.chunk(2)[0]
+
+        def scatter(index, v):
+            out = torch.zeros_like(a).flatten(2)
+            return out.scatter_add_(2, index.flatten(2), v.flatten(2)).view_as(a)
+
+        plain = scatter(ia, g1)
+        if ctx.rule == "gradient":
+            m = plain
+        else:
+            ym = torch.max(y1, y0)
+            num = scatter(ia, (ym - y0) * g1) + scatter(ib, (y1 - ym) * g1)
+            dx = a - a0
+            m = torch.where(dx.abs() >= NEAR_ZERO, num / dx.where(dx != 0, torch.ones_like(dx)), plain)
+        return torch.cat([m, m]), None, None
+
+
+class _ReluModule(nn.Module):
+    def forward(self, t):
+        return _RescaleReLU.apply(t)
+
+
+class _MaxPoolModule(nn.Module):
+    def __init__(self, m, rule):
+        super().__init__()
+        f = torch.nn.functional.max_pool1d if isinstance(m, nn.MaxPool1d) else torch.nn.functional.max_pool2d
+        self.pool = lambda t: f(t, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, True)
+        self.rule = rule
+
+    def forward(self, t):
+        return _MaxPoolRule.apply(t, self.pool, self.rule)
+
+
+def deeplift_float64(model, x, target, maxpool):
+    """DeepLIFT Rescale against the all-zero baseline, written out without Captum: every nn.ReLU
+    and nn.MaxPool1d/2d module is replaced by the rule above, every other op keeps its gradient
+    (the multiplier of a linear op), and the model runs once on [x; 0]. Returns the contributions
+    m (.) (x - 0) and the summation-to-delta gap relative to |f(x) - f(0)|."""
+    m = reference_model(model)
+    for parent in list(m.modules()):
+        for k, child in parent.named_children():
+            if isinstance(child, nn.ReLU):
+                setattr(parent, k, _ReluModule())
+            elif isinstance(child, (nn.MaxPool1d, nn.MaxPool2d)):
+                setattr(parent, k, _MaxPoolModule(child, maxpool))
+    both = torch.cat([x, torch.zeros_like(x)]).requires_grad_(True)
+    out = m(both)
+    out[:, target].sum().backward()
+    contrib = (both.grad[:1] * x).detach()
+    delta = float(out[0, target] - out[1, target])
+    return contrib, abs(float(contrib.sum()) - delta) / max(abs(delta), 1e-12)
+
+
 def family(name, build, shape):
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     torch.manual_seed(0)
@@ -427,14 +527,31 @@ def family(name, build, shape):
         if name in CAPTUM_OK:
             raise
         attr, delta_rel = None, str(e).split(".")[0]
-    if name in CAPTUM_OK and delta_rel > 1e-8:
-        info["captum"] = ("not stored: Captum runs but misses summation-to-delta by %.1e of the logit "
-                          "in its max-pool rule (Captum issue #1276: the zero-delta fallback takes grad_input[0]; and "
-                          "max_unpool overwrites instead of adding where pooling windows overlap); the same "
-                          "net with average pools conserves to 1e-16" % delta_rel)
-    elif name in CAPTUM_OK:
-        tensors["deeplift"] = attr
-        info["captum"] = {"deeplift": {"convergence_delta": float("%.3e" % delta), "baseline": "zeros"}}
+    if name in CAPTUM_OK:
+        # Captum's hooks lose its max-pool rule where a max-pool takes a hooked ReLU's output: both
+        # register a hook on that tensor, the ReLU's (registered first, in its forward) records the
+        # max-pool's plain gradient before the max-pool's hook replaces it. So Captum computes
+        # DeepLIFT with plain-gradient max-pools there; the cross-max reference is re-implemented.
+        cross, gap = deeplift_float64(model, x.double(), target, "cross_max")
+        if gap > 1e-10:
+            raise RuntimeError("%s: float64 cross-max DeepLIFT misses summation-to-delta by %.1e" % (name, gap))
+        tensors["deeplift.cross_max"] = cross
+        plain, _ = deeplift_float64(model, x.double(), target, "gradient")
+        vs_plain = float((attr - plain).abs().max() / plain.abs().max())
+        info["deeplift_float64"] = {"cross_max": {"summation_gap": float("%.1e" % gap), "baseline": "zeros"},
+                                    "captum_vs_plain_gradient_max_pools": float("%.1e" % vs_plain)}
+        why = ("every max-pool takes a ReLU module's output, so Captum's max-pool rule is lost (hook order) and "
+               "Captum equals DeepLIFT with plain-gradient max-pools to %.0e" % vs_plain if vs_plain < 1e-12 else
+               "Captum differs from DeepLIFT with plain-gradient max-pools by %.1e: its max-pool rule is lost where a "
+               "max-pool takes a ReLU module's output (hook order) and applied elsewhere, where max_unpool "
+               "overwrites instead of adding in overlapping windows (Captum issue #1276)" % vs_plain)
+        if delta_rel > 1e-8:
+            info["captum"] = "not stored: Captum runs but misses summation-to-delta by %.1e of the logit; %s" % (
+                delta_rel, why)
+        else:
+            tensors["deeplift"] = attr
+            info["captum"] = {"deeplift": {"convergence_delta": float("%.3e" % delta), "baseline": "zeros",
+                                           "rule": why}}
     else:
         info["captum"] = "not stored: %s (%s)" % (CAPTUM_WHY_NOT[name], (
             "Captum raises: %s" % delta_rel if attr is None else

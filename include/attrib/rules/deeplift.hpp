@@ -13,7 +13,8 @@
 //     m+_in = s+ m+ + s- m-,  m-_in = s- m+ + s+ m-   (a negative BN scale swaps them)
 //   ReLU Rescale: s = dy/dx if |dx| >= near_zero (1e-7) else f'(x0) = 1[x0 > 0]; m_in = s m
 //   ReLU RevealCancel: dx+ / dx- = positive / negative contributions of the layer below,
-//     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically,
+//     dy+ = (f(x0 + dx+) - f(x0) + f(x0 + dx- + dx+) - f(x0 + dx-)) / 2, dy- symmetrically
+//     (dy+ and dy- are the unit's own positive / negative parts for the layers above),
 //     m+_in = dy+ / pc(dx+) m+,  m-_in = dy- / pc(dx-) m-   (pc: pseudocount +-1e-7 if |t| < 5e-8)
 //   MaxPool2d: gradient of the actual input (default, as the reference code; summation-to-delta
 //     does not hold exactly — measured in docs/rules.md) or the cross-max rule (exact).
@@ -202,6 +203,15 @@ struct DeepLift {
             for (int k = 0; k < n_in; ++k) views[k] = parts[std::size_t(node.input(k) + 1)].cview();
             layer.forward(Span<ConstView<T>>(views, n_in), part->view(), ws);
           }
+        } else if constexpr (L::role == Role::activation &&
+                             (detail::has_scalar_value<L>::value || detail::has_elementwise_map<L>::value)) {
+          // A RevealCancel unit's parts are its dy+ and dy- (not the sign split of dy): the
+          // multipliers it passes back conserve exactly these (reference code:
+          // _build_pos_and_neg_contribs); a Rescale unit's are the sign split, as in the reference.
+          if (st.reveal[std::size_t(i)])
+            reveal_parts(layer, ref->output(p), st.pos[std::size_t(p + 1)], st.neg[std::size_t(p + 1)], pos, neg);
+          else
+            sign_split(tr.output(i), ref->output(i), pos, neg);
         } else {
           sign_split(tr.output(i), ref->output(i), pos, neg);
         }
@@ -331,35 +341,47 @@ struct DeepLift {
   }
 
  private:
+  /// RevealCancel at an activation: m+_in = dy+ / pc(dx+) m+, m-_in = dy- / pc(dx-) m-, with dx+-
+  /// the parts of the input's difference and dy+- this unit's parts (both from prepare()).
   template <class L, class T>
-  static void reveal_cancel(const L& l, Step<T, MultiplierPair<T>>& s) {
-    const auto x = s.x, x0 = s.ref_x();
+  static void reveal_cancel(const L&, Step<T, MultiplierPair<T>>& s) {
     const auto& st = s.template state<DeepLiftState<T>>();
     const Tensor<T>& dp = st.pos[std::size_t(s.node.input(0) + 1)];
     const Tensor<T>& dn = st.neg[std::size_t(s.node.input(0) + 1)];
+    const Tensor<T>& yp = st.pos[std::size_t(s.node.index + 1)];
+    const Tensor<T>& yn = st.neg[std::size_t(s.node.index + 1)];
     const auto pc = [](T t) {
       if (std::abs(t) < T(5e-8)) return t >= T(0) ? t + T(1e-7) : t - T(1e-7);
       return t;
     };
-    if constexpr (detail::has_elementwise_map<L>::value) {
-      // dy+ / dx+ and dy- / dx- with each element's own scalar function fn.
-      l.map([&](const auto& fn, T r, T p, T q, T m) {
-              return T(0.5) * ((fn.value(r + p) - fn.value(r)) + (fn.value(r + q + p) - fn.value(r + q))) / pc(p) * m;
-            }, s.in.pos, x0, dp, dn, s.out.pos);
-      l.map([&](const auto& fn, T r, T p, T q, T m) {
-              return T(0.5) * ((fn.value(r + q) - fn.value(r)) + (fn.value(r + p + q) - fn.value(r + p))) / pc(q) * m;
-            }, s.in.neg, x0, dp, dn, s.out.neg);
-      (void)x;
-      return;
-    } else {
-    const auto f = [&l](T v) { return l.value(v); };
-    for (Index i = 0; i < x.size(); ++i) {
-      const T r = x0[i], p = dp[i], q = dn[i];
-      const T dyp = T(0.5) * ((f(r + p) - f(r)) + (f(r + q + p) - f(r + q)));
-      const T dyn = T(0.5) * ((f(r + q) - f(r)) + (f(r + p + q) - f(r + p)));
-      s.in.pos[i] = dyp / pc(p) * s.out.pos[i];
-      s.in.neg[i] = dyn / pc(q) * s.out.neg[i];
+    for (Index i = 0; i < s.x.size(); ++i) {
+      s.in.pos[i] = yp[i] / pc(dp[i]) * s.out.pos[i];
+      s.in.neg[i] = yn[i] / pc(dn[i]) * s.out.neg[i];
     }
+  }
+
+  /// RevealCancel's output parts from the reference input x0 and the input parts dx+ = p,
+  /// dx- = q: dy+ = (f(x0 + p) - f(x0) + f(x0 + q + p) - f(x0 + q)) / 2, dy- symmetrically
+  /// (dy+ + dy- = f(x0 + p + q) - f(x0) exactly).
+  template <class L, class T>
+  static void reveal_parts(const L& l, ConstView<T> x0, const Tensor<T>& dp, const Tensor<T>& dn, Tensor<T>& pos,
+                           Tensor<T>& neg) {
+    pos.resize(x0.shape());
+    neg.resize(x0.shape());
+    if constexpr (detail::has_elementwise_map<L>::value) {
+      // each element's own scalar function fn (per-channel parameters included)
+      l.map([](const auto& fn, T r, T p, T q) {
+              return T(0.5) * ((fn.value(r + p) - fn.value(r)) + (fn.value(r + q + p) - fn.value(r + q)));
+            }, pos.view(), x0, dp.cview(), dn.cview());
+      l.map([](const auto& fn, T r, T p, T q) {
+              return T(0.5) * ((fn.value(r + q) - fn.value(r)) + (fn.value(r + p + q) - fn.value(r + p)));
+            }, neg.view(), x0, dp.cview(), dn.cview());
+    } else {
+      for (Index i = 0; i < x0.size(); ++i) {
+        const T r = x0[i], p = dp[i], q = dn[i];
+        pos[i] = T(0.5) * ((l.value(r + p) - l.value(r)) + (l.value(r + q + p) - l.value(r + q)));
+        neg[i] = T(0.5) * ((l.value(r + q) - l.value(r)) + (l.value(r + p + q) - l.value(r + p)));
+      }
     }
   }
 
