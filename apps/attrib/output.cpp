@@ -4,7 +4,10 @@
 #include <attrib/io/detail/binary.hpp>
 #include <attrib/io/png.hpp>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +21,13 @@ Staging::Staging(std::string out) : out_(std::move(out)) {
   if (fs::exists(out_, ec) && !fs::is_directory(out_, ec)) fail("cli.040", "--out '", out_, "' exists and is not a directory");
   fs::create_directories(out_, ec);
   if (ec) fail("cli.040", "--out '", out_, "': cannot create the directory: ", ec.message());
+  // Staging directories of runs that were killed (their process is gone) are removed.
+  for (const auto& e : fs::directory_iterator(out_, ec)) {
+    const std::string n = e.path().filename().string(), prefix = ".attrib-staging-";
+    if (n.rfind(prefix, 0) != 0) continue;
+    const long pid = std::atol(n.c_str() + prefix.size());
+    if (pid > 0 && kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+  }
   dir_ = (fs::path(out_) / (".attrib-staging-" + std::to_string(getpid()))).string();
   fs::remove_all(dir_, ec);
   fs::create_directory(dir_, ec);

@@ -90,9 +90,8 @@ Input load_npy_input(const std::string& path, const Shape& want) {
   in.x = std::move(a);
   if (want.rank() == 4 && (want[1] == 1 || want[1] == 3)) {  // a picture: min-max scaled
     in.display = Tensor<T>::copy_of(in.x.cview());
-    const auto v = in.display.vec();
-    const T lo = v.minCoeff(), hi = v.maxCoeff();
-    in.display.vec() = hi > lo ? ((v.array() - lo) / (hi - lo)).matrix() : (v.array() * T(0) + T(0.5)).matrix();
+    const T lo = in.display.vec().minCoeff(), hi = in.display.vec().maxCoeff();
+    for (Index i = 0; i < in.display.size(); ++i) in.display[i] = hi > lo ? (in.display[i] - lo) / (hi - lo) : T(0.5);
   }
   return in;
 }

@@ -260,12 +260,15 @@ RandomizationResult cascading_randomization(const Network<T>& model, const RuleO
                                             ConstView<T> images, const std::vector<Index>& labels,
                                             const std::vector<std::string>& points, const SanityOptions& o = {}) {
   using Rule = std::decay_t<decltype(detail::rule_for(rule_or_factory, model))>;
+  std::string name;  // of the rule made for the original network (the first call)
   const auto make = [&](const Network<T>& net) {
     auto ex = std::make_shared<Explainer<Network<T>, Rule>>(net, detail::rule_for(rule_or_factory, net));
+    if (name.empty()) name = rule_name(ex->rule());
     return [ex](ConstView<T> x, Index c) -> const Tensor<T>& { return ex->explain(x, c).attribution; };
   };
-  return cascading_randomization_of<T>(rule_name(detail::rule_for(rule_or_factory, model)), model, make, images, labels,
-                                       points, o);
+  RandomizationResult r = cascading_randomization_of<T>("", model, make, images, labels, points, o);
+  r.rule = name;
+  return r;
 }
 
 ATTRIB_END_NAMESPACE
