@@ -17,8 +17,8 @@ int run_info(const Options& o) {
   const LoadedModel m = load_model(path, shape, o.canonize);
   std::printf("%s", m.load_report.c_str());
   std::printf("canonized: %s", o.canonize ? "" : "no (--no-canonize)");
-  if (o.canonize) std::printf("%zu BatchNorm folded%s", m.folded_batch_norms.size(), m.folded_batch_norms.empty() ? "" : ":");
-  for (const auto& f : m.folded_batch_norms) std::printf(" %s;", f.c_str());
+  if (o.canonize) std::printf("%zu BatchNorm folded into the layer before", m.folded_batch_norms.size());
+  for (const auto& f : m.folded_batch_norms) std::printf("\n    %s", f.c_str());
   std::printf("\nparameters: %zu\nclasses: %ld\nnodes (%ld):\n", m.parameters, long(m.classes), long(m.net.size()));
   for (Index i = 0; i < m.net.size(); ++i) {
     const auto& n = m.net.node(i);

@@ -53,10 +53,17 @@ Verdict judge(const MethodReport& m) {
     if (all >= 0.5) v.reasons.push_back("survives randomising every layer (SSIM " + num(all) + " >= 0.5)");
   }
   if (m.csc) {
-    const auto& in = m.csc->layers.back();
-    line += "; CSC median |cos| at the input " + num(in.median, "%.3f") + " (random " + num(in.baseline, "%.3f") + ")";
-    if (in.median >= 0.9)
-      v.reasons.push_back("converges: the input map no longer depends on the layers above (CSC " + num(in.median, "%.3f") + ")");
+    // The lowest layer where |cos| can tell maps apart (random vectors of its length have a
+    // median |cos| below 0.5; a grey input's one channel always gives 1).
+    const CscLayer* low = nullptr;
+    for (const auto& l : m.csc->layers)
+      if (l.baseline < 0.5 && l.count > 0) low = &l;
+    if (low) {
+      line += "; CSC median |cos| at " + low->name + " " + num(low->median, "%.3f") + " (random " + num(low->baseline, "%.3f") + ")";
+      if (low->median >= 0.9)
+        v.reasons.push_back("converges: the map at " + low->name + " no longer depends on the layers above (CSC " +
+                            num(low->median, "%.3f") + ")");
+    }
   }
   if (!m.inputs.front().flip.fraction.empty()) {
     line += "; deletion AUC " + num(m.deletion_auc, "%.3g") + " vs random " + num(m.random_deletion_auc, "%.3g");

@@ -66,16 +66,19 @@ std::string report_html(const Report& r) {
   }
   h += "</table>\n<p><small>Checks: random-logit SSIM &lt; 0.8 (the heatmap depends on the class); SSIM &lt; 0.8 after "
        "randomising the top layer and &lt; 0.5 after randomising all of them (it depends on the weights); CSC median |cos| "
-       "at the input &lt; 0.9 (it does not converge to a map that ignores the upper layers); deletion AUC below a random "
+       "&lt; 0.9 at the lowest layer whose random baseline is below 0.5 (the maps do not converge to one that ignores "
+       "the upper layers); deletion AUC below a random "
        "order's (removing what it calls relevant hurts the prediction fastest). See docs/cli.md.</small></p>\n";
   h += "<h2>Heatmaps</h2>\n<table><tr><th>input</th><th>prediction</th>";
   for (const auto& m : r.methods) h += "<th>" + esc(m.method->name) + "</th>";
   h += "</tr>\n";
   for (std::size_t i = 0; i < r.inputs.size(); ++i) {
-    h += "<tr><td>" + esc(r.inputs[i]) + "</td><td>class " + std::to_string(r.predicted[i]) + "<br>logit " +
+    const std::size_t slash = r.inputs[i].find_last_of('/');
+    h += "<tr><td title=\"" + esc(r.inputs[i]) + "\">" + esc(slash == std::string::npos ? r.inputs[i] : r.inputs[i].substr(slash + 1)) +
+         "</td><td>class " + std::to_string(r.predicted[i]) + "<br>logit " +
          num(r.predicted_logit[i], "%.3f") + "</td>";
     for (const auto& m : r.methods)
-      h += "<td>" + img(m.inputs[i].overlay, m.method->name + " on " + r.inputs[i], 112) + "<br><small>sum " +
+      h += "<td>" + img(m.inputs[i].overlay, m.method->name + " on " + r.inputs[i], 96) + "<br><small>sum " +
            num(m.inputs[i].sum) + (m.method->conserves != Conserves::nothing ? " (expected " + num(m.inputs[i].expected) + ")" : "") +
            "</small></td>";
     h += "</tr>\n";

@@ -34,14 +34,14 @@ Image heatmap_picture(ConstView<T> attribution, bool nhwc) {
 
 Image overlay_picture(const Input& in, ConstView<T> attribution, bool nhwc) {
   const Tensor<T> m = as_map(attribution, nhwc);
-  if (in.display.empty() || in.display.dim(2) != m.dim(2) || in.display.dim(3) != m.dim(3)) return heatmap_picture(attribution, nhwc);
+  if ((in.display.size() == 0) || in.display.dim(2) != m.dim(2) || in.display.dim(3) != m.dim(3)) return heatmap_picture(attribution, nhwc);
   HeatmapOptions o;
   o.scale = picture_scale(m.dim(3));
   return overlay(in.display.cview(), m.cview(), o);
 }
 
 Image input_picture(const Input& in, Index height, Index width) {
-  if (in.display.empty()) return Image(int(width * picture_scale(width)), int(height * picture_scale(width)), Rgb{200, 200, 200});
+  if ((in.display.size() == 0)) return Image(int(width * picture_scale(width)), int(height * picture_scale(width)), Rgb{200, 200, 200});
   return input_image(in.display.cview(), 0.0, 1.0, picture_scale(in.display.dim(3)));
 }
 
