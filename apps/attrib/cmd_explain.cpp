@@ -29,6 +29,8 @@ std::string fmt(double v) {
 int run_explain(const Options& o) {
   const auto chosen = chosen_methods(o.rules, {"Gradient", "LrpEpsilon", "epsilon_plus"});
   Session s = open_session(o);
+  for (const auto& l : s.logits) targets_for(o.target, l);  // bad targets fail before anything is written
+  status(o.quiet, "model " + s.model.path + " for input " + s.model.input_shape.str() + ", " + std::to_string(s.inputs.size()) + " input(s)");
   Staging out(o.out.empty() ? "attrib-explain" : o.out);
   std::vector<Row> rows;
   const Index total = Index(s.inputs.size() * chosen.size());

@@ -121,6 +121,7 @@ int run_report(const Options& o) {
   const auto chosen = chosen_methods(o.rules, {"Gradient", "GuidedBackprop", "LrpEpsilon", "epsilon_plus",
                                                "DeepLiftRescale", "integrated_gradients"});
   Session s = open_session(o);
+  status(o.quiet, "model " + s.model.path + " for input " + s.model.input_shape.str() + ", " + std::to_string(s.inputs.size()) + " input(s)");
   Staging out(o.out.empty() ? "attrib-report" : o.out);
   const Network<T>& net = s.model.net;
   Report r;

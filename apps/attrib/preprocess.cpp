@@ -82,8 +82,8 @@ Input load_npy_input(const std::string& path, const Shape& want) {
         std::equal(a.shape().begin(), a.shape().end(), want.begin() + 1))
       a = Tensor<T>(want, std::vector<T>(a.data(), a.data() + a.size()));
     else
-      usage("cli.021", "input '", path, "' has shape ", a.shape(), ", the model takes ", want, " (or ",
-            want.with_batch(0).str(), " without the batch dimension)");
+      usage("cli.021", "input '", path, "' has shape ", a.shape(), ", the model takes ", want,
+            " (or the same without the batch dimension)");
   }
   for (Index i = 0; i < a.size(); ++i)
     if (!std::isfinite(double(a[i]))) usage("cli.022", "input '", path, "' has a non-finite value at flat index ", i);

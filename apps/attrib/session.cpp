@@ -18,7 +18,6 @@ Session open_session(const Options& o) {
   std::optional<std::pair<Index, Index>> size = o.pre.size;
   if (!size && probe.height > 0) size = std::make_pair(probe.height, probe.width);
   const Shape shape = choose_input_shape(declared_input(path), o, probe.channels, size);
-  status(o.quiet, "model " + path + " for input " + shape.str());
   s.model = load_model(path, shape, o.canonize);
   s.inputs = load_inputs(o.inputs, s.model.input_shape, o.pre);
   const Shape& in = s.model.input_shape;
