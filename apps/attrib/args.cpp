@@ -7,7 +7,7 @@
 namespace attrib::cli {
 
 std::string usage_text() {
-  return "usage: attrib explain MODEL INPUT... [--rule NAME]... [--target top1|topK|CLASS] [--out DIR]\n"
+  return "usage: attrib explain MODEL INPUT... [--rule NAME]... [--target top1|topK|all|CLASS] [--out DIR]\n"
          "       attrib report  MODEL INPUT... [--rules NAME,NAME,...] [--out DIR]\n"
          "       attrib info    MODEL [--input-shape N,C,H,W | --size HxW]\n"
          "       attrib --list  (every rule, composite and method name)\n"
@@ -67,12 +67,13 @@ Options parse_args(int argc, char** argv) {
         if (!r.empty()) o.rules.push_back(r);
     } else if (opt == "--target") {
       o.target = value();
+      if (o.target == "all") continue;
       const bool top = o.target.rfind("top", 0) == 0;
       positive(opt, top ? o.target.substr(3) : std::string("1"), 1000);
       if (!top) {
         char* end = nullptr;
         const long long c = std::strtoll(o.target.c_str(), &end, 10);
-        if (o.target.empty() || *end != '\0' || c < 0) usage("cli.003", "--target '", o.target, "': expected top1, topK or a class index >= 0");
+        if (o.target.empty() || *end != '\0' || c < 0) usage("cli.003", "--target '", o.target, "': expected top1, topK, all or a class index >= 0");
       }
     } else if (opt == "--out") o.out = value();
     else if (opt == "--size") {

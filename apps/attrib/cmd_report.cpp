@@ -156,7 +156,8 @@ int run_report(const Options& o) {
         InputResult ir;
         ir.heatmap = "heat_" + in.stem + "_" + m->name + ".png";
         ir.overlay = "overlay_" + in.stem + "_" + m->name + ".png";
-        out.png(ir.heatmap, heatmap_picture(a.cview(), o.pre.nhwc));
+        ir.picture = heatmap_picture(a.cview(), o.pre.nhwc);
+        out.png(ir.heatmap, ir.picture);
         out.png(ir.overlay, overlay_picture(in, a.cview(), o.pre.nhwc));
         const CompletenessGap g = completeness_gap(net, a.cview(), in.x.cview(), ConstView<T>(), c);
         ir.sum = g.sum;
@@ -206,7 +207,7 @@ int run_report(const Options& o) {
     std::vector<std::string> cols{"input"};
     Image first = input_picture(s.inputs[i], 1, 1);
     for (const auto& m : r.methods) {
-      const Image h = heatmap_picture(Tensor<T>::copy_of(m.method->make(net, s.ctx)(s.inputs[i].x.cview(), s.predicted[i]).cview()).cview(), o.pre.nhwc);
+      const Image& h = m.inputs[i].picture;
       if (cells.empty()) {
         if (first.width != h.width || first.height != h.height) first = Image(h.width, h.height, Rgb{200, 200, 200});
         cells.push_back(first);

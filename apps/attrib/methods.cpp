@@ -74,14 +74,26 @@ void add_methods(std::vector<Method>& v) {
                              }
                              return occlusion(n, x, c, o).attribution;
                            }));
-  v.push_back(method_entry("shapley_sampled", "sampled Shapley values of a 4 x 4 grid of patches, 16 pairs", sum,
+  v.push_back(method_entry("shapley_sampled", "sampled Shapley values of a 4 x 4 grid of patches, 16 pairs, spread over each patch", sum,
                            Conserves::delta, [](const Network<T>& n, const Context&, ConstView<T> x, Index c) {
                              SampledShapleyOptions<T> o;
                              o.pairs = 16;
                              if (x.rank() == 4)
                                o.groups = patch_groups(Shape{x.dim(1), x.dim(2), x.dim(3)},
                                                        std::max<Index>(1, (x.dim(2) + 3) / 4), std::max<Index>(1, (x.dim(3) + 3) / 4));
-                             return shapley_sampled(n, x, c, o).attribution;
+                             Tensor<T> a = shapley_sampled(n, x, c, o).attribution;
+                             // each element holds its patch's value: spread it over the patch so
+                             // that the map sums to f(x) - f(0) (efficiency)
+                             if (o.groups.count > 0) {
+                               std::vector<Index> size(static_cast<std::size_t>(o.groups.count), 0);
+                               for (Index g : o.groups.group)
+                                 if (g >= 0) ++size[std::size_t(g)];
+                               for (Index i = 0; i < a.size(); ++i) {
+                                 const Index g = o.groups.group[std::size_t(i)];
+                                 a[i] = g >= 0 ? a[i] / T(size[std::size_t(g)]) : T(0);
+                               }
+                             }
+                             return a;
                            }));
   v.push_back(method_entry("grad_cam", "Grad-CAM at the last [N, C, H, W] node, upsampled (nearest)", sum,
                            Conserves::nothing, [](const Network<T>& n, const Context&, ConstView<T> x, Index c) {

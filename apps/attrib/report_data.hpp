@@ -13,6 +13,7 @@ namespace attrib::cli {
 
 struct InputResult {
   std::string heatmap, overlay;  ///< file names
+  Image picture;                 ///< the heatmap (for the grids)
   double sum = 0, expected = 0;  ///< attribution sum; what it should equal (if conserving)
   double completeness_gap = 0;   ///< |sum - (f_c(x) - f_c(0))| / |f_c(x) - f_c(0)|
   PerturbationCurves flip;

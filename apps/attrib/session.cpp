@@ -38,8 +38,8 @@ Session open_session(const Options& o) {
 
 std::vector<Index> targets_for(const std::string& target, const std::vector<double>& logits) {
   const Index k = Index(logits.size());
-  if (target.rfind("top", 0) == 0) {
-    const Index n = std::min<Index>(k, std::stoll(target.substr(3)));
+  if (target == "all" || target.rfind("top", 0) == 0) {
+    const Index n = target == "all" ? k : std::min<Index>(k, std::stoll(target.substr(3)));
     std::vector<Index> order(static_cast<std::size_t>(k));
     std::iota(order.begin(), order.end(), Index(0));
     std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return logits[std::size_t(a)] > logits[std::size_t(b)]; });
