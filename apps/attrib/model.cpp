@@ -12,20 +12,33 @@ namespace attrib::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+/// Where shipped models are: the source tree, the install prefix the program was configured
+/// for, and share/attrib/models next to the program's bin/ (an install moved elsewhere).
+std::vector<std::string> model_dirs() {
+  std::vector<std::string> dirs{ATTRIB_MODELS_DIR, ATTRIB_INSTALLED_MODELS_DIR};
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) dirs.push_back((exe.parent_path().parent_path() / "share" / "attrib" / "models").string());
+  return dirs;
+}
+}  // namespace
+
 std::string resolve_model(const std::string& model) {
   std::error_code ec;
   if (fs::is_regular_file(model, ec)) return model;
   const bool is_name = model.find('/') == std::string::npos && model.find('.') == std::string::npos;
   if (is_name)
-    for (const std::string dir : {std::string(ATTRIB_MODELS_DIR), std::string(ATTRIB_INSTALLED_MODELS_DIR)}) {
+    for (const std::string& dir : model_dirs()) {
       const std::string p = dir + "/" + model + ".onnx";
       if (fs::is_regular_file(p, ec)) return p;
     }
   std::string names;
-  for (const std::string dir : {std::string(ATTRIB_MODELS_DIR), std::string(ATTRIB_INSTALLED_MODELS_DIR)})
+  for (const std::string& dir : model_dirs())
     if (fs::is_directory(dir, ec))
       for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.path().extension() == ".onnx") names += (names.empty() ? "" : ", ") + e.path().stem().string();
+        if (e.path().extension() == ".onnx" && (", " + names + ",").find(", " + e.path().stem().string() + ",") == std::string::npos)
+          names += (names.empty() ? "" : ", ") + e.path().stem().string();
   fail("cli.010", "model '", model, "': no such ONNX file", is_name ? " and no shipped model of that name" : "",
        names.empty() ? std::string() : " (shipped: " + names + ")");
 }
