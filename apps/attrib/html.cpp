@@ -48,7 +48,7 @@ const char* css =
     "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
     "th{background:#f2f2f2}.pass{color:#17692d;font-weight:bold}.fail{color:#b00020;font-weight:bold}"
     "img{image-rendering:pixelated}pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}"
-    ".figs img{margin:4px;border:1px solid #ddd}";
+    ".figs img{margin:4px;border:1px solid #ddd;max-width:100%;height:auto}";
 }  // namespace
 
 std::string report_html(const Report& r) {
