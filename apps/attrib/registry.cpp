@@ -13,6 +13,7 @@ const std::vector<Method>& methods() {
     add_lrp_rules(v);
     add_deeplift_rules(v);
     add_composites(v);
+    add_conservative_composites(v);
     add_methods(v);
     return v;
   }();

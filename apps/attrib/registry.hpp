@@ -1,8 +1,8 @@
 #pragma once
 // The rule, composite and method names of the attrib program (docs/rules.md, docs/methods.md).
 // Each entry instantiates its rule's Explainer and CSC once, in the family's own translation
-// unit (rules_gradient.cpp, rules_lrp.cpp, rules_composite.cpp, rules_deeplift.cpp,
-// methods.cpp); everything else sees only type-erased callables.
+// unit (rules_gradient.cpp, rules_lrp.cpp, rules_composite.cpp, rules_conservative.cpp,
+// rules_deeplift.cpp, methods.cpp); everything else sees only type-erased callables.
 #include <attrib/metrics/csc.hpp>
 #include <attrib/metrics/ssim.hpp>
 #include <attrib/models/network.hpp>
@@ -45,6 +45,7 @@ std::string list_methods();
 void add_gradient_rules(std::vector<Method>&);
 void add_lrp_rules(std::vector<Method>&);
 void add_composites(std::vector<Method>&);
+void add_conservative_composites(std::vector<Method>&);
 void add_deeplift_rules(std::vector<Method>&);
 void add_methods(std::vector<Method>&);
 
