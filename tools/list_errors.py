@@ -13,14 +13,21 @@ pattern = re.compile(r'raise<(\w+)>\(\s*"([a-z]+\.[0-9]+)",\s*(.*?)\);', re.S)
 # The ONNX importer raises through fail("io.NNN", where, ...), an IoError naming file and node.
 onnx_fail = re.compile(r'\bfail\(\s*"(io\.[0-9]+)",\s*\w+,\s*(.*?)\);', re.S)
 rows = {}
-for path in sorted((root / "include" / "attrib").rglob("*.hpp")):
+# The attrib program's own ids (apps/attrib, raised through cli::usage / cli::fail).
+cli_raise = re.compile(r'\b(usage|fail)\(\s*"(cli\.[0-9]+)",\s*(.*?)\);', re.S)
+sources = sorted((root / "include" / "attrib").rglob("*.hpp"))
+sources += sorted((root / "apps").rglob("*.[ch]pp"))
+for path in sources:
     text = path.read_text()
     found = [(m.group(1), m.group(2), m.group(3)) for m in pattern.finditer(text)]
     found += [("IoError", m.group(1), m.group(2)) for m in onnx_fail.finditer(text)]
+    found += [("ArgumentError" if m.group(1) == "usage" else "IoError", m.group(2), m.group(3))
+              for m in cli_raise.finditer(text)]
     for kind, ident, args in found:
         literals = re.findall(r'"((?:[^"\\]|\\.)*)"', args)
         gist = " … ".join(s.strip() for s in literals if s.strip())[:110]
-        rows.setdefault(ident, (kind, str(path.relative_to(root / "include")), gist))
+        where = path.relative_to(root / "include") if "include" in path.parts else path.relative_to(root)
+        rows.setdefault(ident, (kind, str(where), gist))
 
 def key(ident):
     family, number = ident.split(".")

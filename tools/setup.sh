@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake libeigen3-dev catch2 libbenchmark-dev zlib1g-dev libstb-dev dataset-fashion-mnist
           libprotobuf-dev libonnx-dev libonnx-testdata  # attrib::onnx and its conformance data
-          clang-14 libclang-rt-14-dev)  # CI's sanitizer and fuzz builds (libFuzzer, ASan, UBSan, TSan runtimes)
+          clang-14 libclang-rt-14-dev  # CI's sanitizer and fuzz builds (libFuzzer, ASan, UBSan, TSan runtimes)
+          chromium)  # renders attrib report's page in the browser test (tests/cli/browser.cmake)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,6 @@
-// Fuzz target: the picture writers and the PNG reader. The first byte chooses what the rest is:
-//   0  PNG bytes for decode_png (desired channels from the next byte, 5 is invalid on purpose);
+// Fuzz target: the picture writers and the image readers. The first byte chooses what the rest is:
+//   0  PNG, JPEG or BMP bytes for decode_image (desired channels from the next byte, 5 is invalid
+//      on purpose; PNG goes on to decode_png);
 //   1  heatmap() of a tensor whose shape, values and HeatmapOptions come from the bytes;
 //   2  overlay() of an input and an attribution, opacity and value range from the bytes;
 //   3  input_image() of a tensor and labelled_grid() of cells, labels and GridOptions.
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "attrib/io/heatmap.hpp"
+#include "attrib/io/image.hpp"
 #include "attrib/io/png.hpp"
 #include "fuzz/fuzz_support.hpp"
 
@@ -56,9 +58,9 @@ void check_png(const attrib::Image& img) {
 void decode(Bytes& b) {
   const int channels = b.byte() % 6;
   const std::vector<unsigned char> bytes(b.data(), b.data() + b.left());
-  const attrib::Image img = attrib::decode_png(bytes, channels);
+  const attrib::Image img = attrib::decode_image(bytes, channels);
   if (img.pixels.size() != std::size_t(img.width) * std::size_t(img.height) * std::size_t(img.channels))
-    attrib::fuzz::finding("decode_png: pixel count and size disagree");
+    attrib::fuzz::finding("decode_image: pixel count and size disagree");
   check_png(img);
 }
 

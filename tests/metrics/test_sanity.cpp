@@ -192,3 +192,45 @@ TEST_CASE("sanity: randomized_copy does not repeat a builder's seed, a rule fact
     for (std::size_t i = 0; i < labels.size(); ++i)
       CHECK(with_factory.steps[k].scores[i] == Approx(plain.steps[k].scores[i]).margin(1e-12));
 }
+
+TEST_CASE("sanity: the callable forms equal an independent loop and the rule forms", "[metrics][sanity]") {
+  const auto net = small_cnn<double>(7);
+  const auto x = images<double>(4);
+  const std::vector<Index> labels{0, 1, 2, 0};
+  SanityOptions o;
+  o.resamples = 200;
+  o.reduce = HeatmapReduce::abs_max;
+  // A method the rule code knows nothing of: the gradient at 2x, as a callable.
+  const auto doubled = [](const Network<double>& n) {
+    return [&n](ConstView<double> xi, Index c) {
+      Tensor<double> a = explain(n, Gradient{}, xi, c).attribution;
+      a.vec() *= 2.0;
+      return a;
+    };
+  };
+  const auto rl = random_logit_test_of<double>("2 Gradient", 5, doubled(net), x.cview(), labels, o);
+  const auto rl_rule = random_logit_test(net, Gradient{}, x.cview(), labels, o);
+  CHECK(rl.rule == "2 Gradient");
+  CHECK(rl.random_classes == rl_rule.random_classes);  // same seeded draws
+  // independent loop: the flipped SSIM of the post-processed maps, scale-invariant
+  Random rng(o.seed);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    Index c = Index(rng.below(4));  // 5 classes
+    if (c >= labels[i]) ++c;
+    CHECK(rl.random_classes[i] == c);
+    const auto xi = x.cview().slice(Index(i), 1);
+    const Map2d a = postprocess_heatmaps<double>(explain(net, Gradient{}, xi, labels[i]).attribution.cview(), o.reduce)[0];
+    const Map2d b = postprocess_heatmaps<double>(explain(net, Gradient{}, xi, c).attribution.cview(), o.reduce)[0];
+    CHECK(rl.scores[i] == Approx(ssim_flipped(a, b, o.percentile)).margin(1e-12));
+    CHECK(rl.scores[i] == Approx(rl_rule.scores[i]).margin(1e-12));
+  }
+  CHECK(rl.summary.median == Approx(rl_rule.summary.median).margin(1e-12));
+  const std::vector<std::string> points{"top", "hidden"};
+  const auto cr = cascading_randomization_of<double>("2 Gradient", net, doubled, x.cview(), labels, points, o);
+  const auto cr_rule = cascading_randomization(net, Gradient{}, x.cview(), labels, points, o);
+  REQUIRE(cr.steps.size() == 2);
+  for (std::size_t k = 0; k < 2; ++k)
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      CHECK(cr.steps[k].scores[i] == Approx(cr_rule.steps[k].scores[i]).margin(1e-12));
+  CHECK_THROWS_WITH(random_logit_test_of<double>("x", 1, doubled(net), x.cview(), labels, o), Catch::Contains("shape.812"));
+}

@@ -16,7 +16,8 @@
 //    STB_IMAGE_WRITE_IMPLEMENTATION somewhere), do not define it at all: attrib only calls
 //    stbi_write_png_to_func, stbi_load_from_memory and stbi_image_free.
 //  Defining it in two files gives duplicate-symbol link errors; in none, undefined stbi_*
-//  symbols. Our implementation is compiled with STBI_ONLY_PNG.
+//  symbols. Our implementation is compiled with STBI_ONLY_PNG, STBI_ONLY_JPEG and STBI_ONLY_BMP
+//  (the decoders of read_image, attrib/io/image.hpp).
 //
 // Errors: IoError io.320-io.325 naming the file (docs/examples.md).
 #include "attrib/core/config.hpp"
@@ -135,6 +136,8 @@ ATTRIB_END_NAMESPACE
 #if defined(ATTRIB_IMAGE_IMPLEMENTATION) && !defined(ATTRIB_IMAGE_IMPLEMENTATION_DONE)
 #define ATTRIB_IMAGE_IMPLEMENTATION_DONE
 #define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image.h>

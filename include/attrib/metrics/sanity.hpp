@@ -18,6 +18,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -143,6 +144,34 @@ Network<T> randomized_copy(const Network<T>& net, std::uint64_t seed) {
   return r;
 }
 
+/// Random-logit test of any attribution: attribute(x [1, ...], class) -> the attribution of x
+/// (a tensor of x's shape), e.g. a method run on the model; `classes` = the model's outputs.
+template <class T, class Attribute>
+RandomLogitResult random_logit_test_of(std::string name, Index classes, Attribute&& attribute, ConstView<T> images,
+                                       const std::vector<Index>& labels, const SanityOptions& o = {}) {
+  detail::check_sanity_inputs(images, labels, "random_logit_test");
+  if (classes < 2)
+    raise<ShapeError>("shape.812", "random_logit_test: the model has ", classes, " output, expected >= 2");
+  Random rng(o.seed);
+  RandomLogitResult r;
+  r.rule = std::move(name);
+  r.labels = labels;
+  const Index n = images.shape().batch();
+  for (Index i = 0; i < n; ++i) {
+    const auto x = images.slice(i, 1);
+    const Index label = labels[std::size_t(i)];
+    const Map2d orig = postprocess_heatmaps<T>(ConstView<T>(attribute(x, label)), o.reduce)[0];
+    Index c = Index(rng.below(std::uint64_t(classes - 1)));
+    if (c >= label) ++c;
+    r.random_classes.push_back(c);
+    const Map2d other = postprocess_heatmaps<T>(ConstView<T>(attribute(x, c)), o.reduce)[0];
+    r.scores.push_back(ssim_flipped(orig, other, o.percentile));
+    if (o.progress) o.progress(i + 1, n);
+  }
+  r.summary = bootstrap_median(r.scores, o.resamples, o.confidence, o.seed ^ 0xb0075ULL);
+  return r;
+}
+
 /// Random-logit test: true label vs a random other class, per image.
 template <class Model, class Rule>
 RandomLogitResult random_logit_test(const Model& model, const Rule& rule, ConstView<typename Model::Scalar> images,
@@ -150,27 +179,10 @@ RandomLogitResult random_logit_test(const Model& model, const Rule& rule, ConstV
   using T = typename Model::Scalar;
   detail::check_sanity_inputs(images, labels, "random_logit_test");
   Explainer<Model, Rule> ex(model, rule);
-  Random rng(o.seed);
-  RandomLogitResult r;
-  r.rule = rule_name(rule);
-  r.labels = labels;
-  const Index n = images.shape().batch();
-  for (Index i = 0; i < n; ++i) {
-    const auto x = images.slice(i, 1);
-    const Index label = labels[std::size_t(i)];
-    const auto& e = ex.explain(x, label);
-    const Map2d orig = postprocess_heatmaps<T>(e.attribution.cview(), o.reduce)[0];
-    const Index k = detail::output_classes(e.output, "random_logit_test");
-    if (k < 2) raise<ShapeError>("shape.812", "random_logit_test: the model has ", k, " output, expected >= 2");
-    Index c = Index(rng.below(std::uint64_t(k - 1)));
-    if (c >= label) ++c;
-    r.random_classes.push_back(c);
-    const Map2d other = postprocess_heatmaps<T>(ex.explain(x, c).attribution.cview(), o.reduce)[0];
-    r.scores.push_back(ssim_flipped(orig, other, o.percentile));
-    if (o.progress) o.progress(i + 1, n);
-  }
-  r.summary = bootstrap_median(r.scores, o.resamples, o.confidence, o.seed ^ 0xb0075ULL);
-  return r;
+  const Index classes = detail::output_classes(ex.explain(images.slice(0, 1), labels[0]).output, "random_logit_test");
+  return random_logit_test_of<T>(rule_name(rule), classes,
+                                 [&](ConstView<T> x, Index c) -> const Tensor<T>& { return ex.explain(x, c).attribution; },
+                                 images, labels, o);
 }
 
 namespace detail {
@@ -183,15 +195,14 @@ decltype(auto) rule_for(const RuleOrFactory& r, const Network<T>& net) {
 }
 }  // namespace detail
 
-/// Cascading parameter randomisation over the points (node names, top -> bottom), cumulative.
-/// `rule` is a rule, or a factory `rule(const Network<T>&) -> Rule` for rules that capture the
-/// model's weights when built (PatternAttribution): it is called for the original and for every
-/// randomised network, so the rule sees the weights it explains.
-template <class T, class RuleOrFactory>
-RandomizationResult cascading_randomization(const Network<T>& model, const RuleOrFactory& rule_or_factory,
-                                            ConstView<T> images, const std::vector<Index>& labels,
-                                            const std::vector<std::string>& points, const SanityOptions& o = {}) {
-  using Rule = std::decay_t<decltype(detail::rule_for(rule_or_factory, model))>;
+/// Cascading parameter randomisation of any attribution: make(const Network<T>& net) returns a
+/// callable attribute(x [1, ...], class) -> attribution of x on `net`; it is called once for the
+/// original network and once per randomisation point (the callable may keep state, e.g. an
+/// Explainer, and must not outlive the loop step it was made for). `name` labels the result.
+template <class T, class Make>
+RandomizationResult cascading_randomization_of(std::string name, const Network<T>& model, Make&& make,
+                                               ConstView<T> images, const std::vector<Index>& labels,
+                                               const std::vector<std::string>& points, const SanityOptions& o = {}) {
   detail::check_sanity_inputs(images, labels, "cascading_randomization");
   std::vector<Index> ids;
   for (const auto& p : points) {
@@ -204,18 +215,16 @@ RandomizationResult cascading_randomization(const Network<T>& model, const RuleO
   }
   const Index n = images.shape().batch();
   std::vector<Map2d> original;
-  const Rule original_rule = detail::rule_for(rule_or_factory, model);
   {
-    Explainer<Network<T>, Rule> ex(model, original_rule);
+    auto attribute = make(model);
     for (Index i = 0; i < n; ++i)
       original.push_back(
-          postprocess_heatmaps<T>(ex.explain(images.slice(i, 1), labels[std::size_t(i)]).attribution.cview(),
-                                  o.reduce)[0]);
+          postprocess_heatmaps<T>(ConstView<T>(attribute(images.slice(i, 1), labels[std::size_t(i)])), o.reduce)[0]);
   }
   const Network<T> random = randomized_copy(model, o.seed);
   Network<T> cascade = model;
   RandomizationResult r;
-  r.rule = rule_name(original_rule);
+  r.rule = std::move(name);
   Index above = model.size();
   const Index total = n * Index(ids.size());
   for (std::size_t k = 0; k < ids.size(); ++k) {
@@ -229,16 +238,36 @@ RandomizationResult cascading_randomization(const Network<T>& model, const RuleO
     RandomizationStep step;
     step.layer = points[k];
     step.node = ids[k];
-    Explainer<Network<T>, Rule> ex(cascade, detail::rule_for(rule_or_factory, cascade));
+    auto attribute = make(static_cast<const Network<T>&>(cascade));
     for (Index i = 0; i < n; ++i) {
-      const Map2d h = postprocess_heatmaps<T>(
-          ex.explain(images.slice(i, 1), labels[std::size_t(i)]).attribution.cview(), o.reduce)[0];
+      const Map2d h = postprocess_heatmaps<T>(ConstView<T>(attribute(images.slice(i, 1), labels[std::size_t(i)])),
+                                              o.reduce)[0];
       step.scores.push_back(ssim_flipped(h, original[std::size_t(i)], o.percentile));
       if (o.progress) o.progress(Index(k) * n + i + 1, total);
     }
     step.summary = bootstrap_median(step.scores, o.resamples, o.confidence, o.seed ^ (0xb0075ULL + k));
     r.steps.push_back(std::move(step));
   }
+  return r;
+}
+
+/// Cascading parameter randomisation over the points (node names, top -> bottom), cumulative.
+/// `rule` is a rule, or a factory `rule(const Network<T>&) -> Rule` for rules that capture the
+/// model's weights when built (PatternAttribution): it is called for the original and for every
+/// randomised network, so the rule sees the weights it explains.
+template <class T, class RuleOrFactory>
+RandomizationResult cascading_randomization(const Network<T>& model, const RuleOrFactory& rule_or_factory,
+                                            ConstView<T> images, const std::vector<Index>& labels,
+                                            const std::vector<std::string>& points, const SanityOptions& o = {}) {
+  using Rule = std::decay_t<decltype(detail::rule_for(rule_or_factory, model))>;
+  std::string name;  // of the rule made for the original network (the first call)
+  const auto make = [&](const Network<T>& net) {
+    auto ex = std::make_shared<Explainer<Network<T>, Rule>>(net, detail::rule_for(rule_or_factory, net));
+    if (name.empty()) name = rule_name(ex->rule());
+    return [ex](ConstView<T> x, Index c) -> const Tensor<T>& { return ex->explain(x, c).attribution; };
+  };
+  RandomizationResult r = cascading_randomization_of<T>("", model, make, images, labels, points, o);
+  r.rule = name;
   return r;
 }
 
