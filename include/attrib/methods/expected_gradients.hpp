@@ -18,6 +18,12 @@ struct ExpectedGradientsOptions : BatchOptions {
   Index samples = 64;         ///< (baseline, alpha) pairs per batch item (2 to max_method_count)
   std::uint64_t seed = 0;     ///< attrib::Random seed
   bool compute_delta = true;  ///< evaluate f on x and on the whole data set for the delta
+  /// User-given draws (replace seed when not empty), e.g. another library's to replay its run
+  /// exactly: N * samples baseline indices into `baselines` and as many alphas in [0, 1], rows
+  /// ordered (item, sample) as Captum's GradientShap orders them. Row i * samples + s evaluates
+  /// the gradient at b + alpha (x_i - b), b = baselines[draw_index[row]], alpha = draw_alpha[row].
+  std::vector<Index> draw_index;
+  std::vector<double> draw_alpha;
 };
 
 template <class T>
@@ -58,12 +64,27 @@ ExpectedGradientsResult<T> expected_gradients_impl(F* f, G& grad, ConstView<T> x
     res.output_diff = output_differences<T>(
         *f, x, tg, nb, false, [&](Index k) { return data.slice(k, 1); }, opt, done, total, buf, who);
   // Draw every (baseline, alpha) pair up front in row order (independent of the batch size).
-  Random rng(opt.seed);
   std::vector<Index> bidx(static_cast<std::size_t>(rows));
   std::vector<double> alpha(static_cast<std::size_t>(rows));
-  for (Index r = 0; r < rows; ++r) {
-    bidx[static_cast<std::size_t>(r)] = static_cast<Index>(rng.below(static_cast<std::uint64_t>(nb)));
-    alpha[static_cast<std::size_t>(r)] = rng.uniform();
+  if (opt.draw_index.empty() && opt.draw_alpha.empty()) {
+    Random rng(opt.seed);
+    for (Index r = 0; r < rows; ++r) {
+      bidx[static_cast<std::size_t>(r)] = static_cast<Index>(rng.below(static_cast<std::uint64_t>(nb)));
+      alpha[static_cast<std::size_t>(r)] = rng.uniform();
+    }
+  } else {
+    if (Index(opt.draw_index.size()) != rows || Index(opt.draw_alpha.size()) != rows)
+      raise<ParameterError>("param.741", who, ": ", opt.draw_index.size(), " baseline indices and ", opt.draw_alpha.size(),
+                            " alphas given, expected N * samples = ", n, " * ", m, " = ", rows, " of each");
+    for (Index r = 0; r < rows; ++r) {
+      const Index k = opt.draw_index[static_cast<std::size_t>(r)];
+      const double a = opt.draw_alpha[static_cast<std::size_t>(r)];
+      if (k < 0 || k >= nb || !(a >= 0.0 && a <= 1.0))
+        raise<ArgumentError>("arg.741", who, ": draw ", r, " is baseline ", k, " at alpha ", a, ", expected a baseline 0 to ",
+                             nb - 1, " and an alpha in [0, 1]");
+    }
+    bidx = opt.draw_index;
+    alpha = opt.draw_alpha;
   }
   std::vector<double> s1(static_cast<std::size_t>(n * d), 0.0), s2(s1);
   path_attributions<T>(

@@ -114,6 +114,10 @@ struct IntegratedGradientsOptions : BatchOptions {
   Quadrature rule = Quadrature::gauss_legendre;  ///< quadrature on [0, 1]
   ConstView<T> baseline;                         ///< [N, ...] or [1, ...]; empty = zeros
   bool compute_delta = true;                     ///< evaluate f(x), f(b) for the convergence delta
+  /// User-given quadrature (replaces `rule` and `steps` when not empty): nodes alpha_k in [0, 1]
+  /// and their weights, e.g. another library's, to replay its run exactly (Captum's default is
+  /// Gauss-Legendre with 50 nodes: numpy's leggauss mapped to [0, 1]; docs/methods.md).
+  std::vector<double> nodes, weights;
 };
 
 template <class T>
@@ -124,6 +128,18 @@ struct IntegratedGradientsResult {
 };
 
 namespace detail {
+/// A user-given quadrature: as many weights as nodes (1 to max_method_count), nodes in [0, 1],
+/// everything finite (weights may be negative: some rules have them).
+inline void check_quadrature(const std::vector<double>& nodes, const std::vector<double>& weights, const char* who) {
+  if (nodes.size() != weights.size() || nodes.empty() || Index(nodes.size()) > max_method_count)
+    raise<ParameterError>("param.704", who, ": ", nodes.size(), " nodes and ", weights.size(),
+                          " weights given, expected as many weights as nodes, 1 to ", max_method_count);
+  for (std::size_t k = 0; k < nodes.size(); ++k)
+    if (!(nodes[k] >= 0.0 && nodes[k] <= 1.0) || !std::isfinite(weights[k]))
+      raise<ArgumentError>("arg.705", who, ": node ", k, " is ", nodes[k], " with weight ", weights[k],
+                           ", expected a node in [0, 1] and a finite weight");
+}
+
 template <class T, class F, class G>
 IntegratedGradientsResult<T> integrated_gradients_impl(F* f, G& grad, ConstView<T> x, const Targets& targets,
                                                        const IntegratedGradientsOptions<T>& opt) {
@@ -134,7 +150,13 @@ IntegratedGradientsResult<T> integrated_gradients_impl(F* f, G& grad, ConstView<
   const std::vector<Index> tg = expand_targets(targets, n, who);
   const Tensor<T> b = expand_baseline(opt.baseline, x, who);
   std::vector<double> alpha, w;
-  quadrature_nodes(opt.rule, opt.steps, alpha, w);
+  if (opt.nodes.empty() && opt.weights.empty()) {
+    quadrature_nodes(opt.rule, opt.steps, alpha, w);
+  } else {
+    check_quadrature(opt.nodes, opt.weights, who);
+    alpha = opt.nodes;
+    w = opt.weights;
+  }
   const Index m = static_cast<Index>(alpha.size());
   const Index rows = n * m;
   const bool with_f = f != nullptr && opt.compute_delta;

@@ -65,6 +65,11 @@ template <class T>
 struct SampledShapleyOptions : ShapleyOptions<T> {
   Index pairs = 64;          ///< antithetic permutation pairs per item (2 n - 2 + 2 / pairs rows each; 2 to max_method_count)
   std::uint64_t seed = 0;    ///< attrib::Random seed
+  /// User-given permutations (replace pairs and seed when not empty), e.g. another library's
+  /// draws to replay its run exactly: each lists every player once, in the order they join the
+  /// coalition, and is used as given for every item (no antithetic reverse: add it yourself),
+  /// as Captum's ShapleyValueSampling does with its torch.randperm draws. 1 to max_method_count.
+  std::vector<std::vector<Index>> permutations;
 };
 
 template <class T>
@@ -228,7 +233,8 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_exact(F&& f_or_model, const X& x
   return res;
 }
 
-/// Sampled Shapley values: `pairs` antithetic permutation pairs per item; standard errors.
+/// Sampled Shapley values: `pairs` antithetic permutation pairs per item (or the user's
+/// permutations); standard errors.
 template <class F, class X>
 ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X& x_in, const Targets& targets,
                                                         const SampledShapleyOptions<detail::view_scalar_t<X>>& opt = {}) {
@@ -238,22 +244,40 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
   detail::check_input(x, who);
   detail::check_batch_options(opt, who);
   if (x.rank() < 2) raise<ShapeError>("shape.734", who, ": x has shape ", x.shape(), ", expected [N, ...] with rank >= 2");
-  if (opt.pairs < 2 || opt.pairs > max_method_count)
+  const bool user = !opt.permutations.empty();
+  if (!user && (opt.pairs < 2 || opt.pairs > max_method_count))
     raise<ParameterError>("param.735", who, ": pairs = ", opt.pairs, ", expected 2 (for a standard error) to ",
+                          max_method_count);
+  if (user && Index(opt.permutations.size()) > max_method_count)
+    raise<ParameterError>("param.736", who, ": ", opt.permutations.size(), " permutations given, expected 1 to ",
                           max_method_count);
   const Index n = x.shape().batch(), d = x.shape().sample_size();
   const std::vector<Index> tg = detail::expand_targets(targets, n, who);
   const Tensor<T> b = detail::expand_baseline(opt.baseline, x, who);
   const detail::Players p = detail::players_for<T>(opt.groups, d, who);
-  const Index np = p.n, P = opt.pairs;
+  const Index np = p.n, P = user ? Index(opt.permutations.size()) : opt.pairs;
+  // Forward (and, for drawn pairs, reverse) orders per permutation.
+  const Index orders = user ? 1 : 2;
+  if (user)
+    for (std::size_t q = 0; q < opt.permutations.size(); ++q) {
+      std::vector<char> seen(static_cast<std::size_t>(np), 0);
+      bool ok = Index(opt.permutations[q].size()) == np;
+      for (Index g : opt.permutations[q]) {
+        ok = ok && g >= 0 && g < np && !seen[static_cast<std::size_t>(g)];
+        if (ok) seen[static_cast<std::size_t>(g)] = 1;
+      }
+      if (!ok)
+        raise<ParameterError>("param.737", who, ": permutation ", q, " has ", opt.permutations[q].size(),
+                              " entries, expected each of the ", np, " players 0 to ", np - 1, " exactly once");
+    }
   Random rng(opt.seed);
   ShapleyResult<T> res;
   res.attribution.resize(x.shape());
   detail::with_function(f_or_model, [&](auto& f) {
     // Rows per item: v(empty), v(N), then per pair F_k = {pos < k} and R_k = {pos >= np - k}
-    // for k = 1 .. np - 1.
+    // for k = 1 .. np - 1 (user-given permutations: F_k only).
     const Index inner = np > 1 ? np - 1 : 0;
-    const Index per = 2 + P * 2 * inner;
+    const Index per = 2 + P * orders * inner;
     Index done = 0;
     const Index total = n * per;
     std::vector<Index> pos(static_cast<std::size_t>(P * np)), perm(static_cast<std::size_t>(np));
@@ -262,9 +286,13 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
     for (Index i = 0; i < n; ++i) {
       // Permutations (Fisher-Yates with attrib::Random), stored as position of each player.
       for (Index q = 0; q < P; ++q) {
-        for (Index k = 0; k < np; ++k) perm[static_cast<std::size_t>(k)] = k;
-        for (Index k = np - 1; k > 0; --k)
-          std::swap(perm[static_cast<std::size_t>(k)], perm[static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(k + 1)))]);
+        if (user) {
+          perm = opt.permutations[static_cast<std::size_t>(q)];
+        } else {
+          for (Index k = 0; k < np; ++k) perm[static_cast<std::size_t>(k)] = k;
+          for (Index k = np - 1; k > 0; --k)
+            std::swap(perm[static_cast<std::size_t>(k)], perm[static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(k + 1)))]);
+        }
         for (Index k = 0; k < np; ++k) pos[static_cast<std::size_t>(q * np + perm[static_cast<std::size_t>(k)])] = k;
       }
       const ConstView<T> xi = x.slice(i, 1), bi = b.view().slice(i, 1);
@@ -275,7 +303,7 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
             auto in = [&](Index g) -> bool {
               if (r == 0) return false;
               if (r == 1) return true;
-              const Index q = (r - 2) / (2 * inner), rest = (r - 2) % (2 * inner);
+              const Index q = (r - 2) / (orders * inner), rest = (r - 2) % (orders * inner);
               const Index k = rest % inner + 1;
               const Index pg = pos[static_cast<std::size_t>(q * np + g)];
               return rest < inner ? pg < k : pg >= np - k;
@@ -291,10 +319,10 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
           buf);
       const double v0 = v[0], vn = v[1];
       auto fwd = [&](Index q, Index k) {  // v(F_k), k = 0..np
-        return k == 0 ? v0 : k == np ? vn : v[static_cast<std::size_t>(2 + q * 2 * inner + (k - 1))];
+        return k == 0 ? v0 : k == np ? vn : v[static_cast<std::size_t>(2 + q * orders * inner + (k - 1))];
       };
       auto rev = [&](Index q, Index k) {  // v(R_k)
-        return k == 0 ? v0 : k == np ? vn : v[static_cast<std::size_t>(2 + q * 2 * inner + inner + (k - 1))];
+        return k == 0 ? v0 : k == np ? vn : v[static_cast<std::size_t>(2 + q * orders * inner + inner + (k - 1))];
       };
       std::vector<double> s1(static_cast<std::size_t>(np), 0.0), s2(s1), phi(s1);
       for (Index q = 0; q < P; ++q) {
@@ -302,6 +330,10 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
         for (Index g = 0; g < np; ++g) {
           const Index t = pos[static_cast<std::size_t>(q * np + g)];
           const double f_m = fwd(q, t + 1) - fwd(q, t);
+          if (user) {
+            phi[static_cast<std::size_t>(g)] = f_m;
+            continue;
+          }
           // In the reverse order player g comes at position np - 1 - t.
           const Index tr = np - 1 - t;
           const double r_m = rev(q, tr + 1) - rev(q, tr);
@@ -316,7 +348,7 @@ ShapleyResult<detail::view_scalar_t<X>> shapley_sampled(F&& f_or_model, const X&
       for (Index g = 0; g < np; ++g) {
         const std::size_t u = static_cast<std::size_t>(g);
         mean[u] = s1[u] / double(P);
-        se[u] = std::sqrt(std::max(0.0, (s2[u] - double(P) * mean[u] * mean[u]) / double(P - 1)) / double(P));
+        se[u] = P > 1 ? std::sqrt(std::max(0.0, (s2[u] - double(P) * mean[u] * mean[u]) / double(P - 1)) / double(P)) : 0.0;
       }
       for (Index j = 0; j < d; ++j) {
         const Index g = p.group[static_cast<std::size_t>(j)];

@@ -25,6 +25,12 @@ struct SmoothGradOptions : BatchOptions {
   double sigma = -1;           ///< absolute sigma (>= 0) overrides noise_level
   std::uint64_t seed = 0;      ///< attrib::Random seed
   NoiseAggregate aggregate = NoiseAggregate::mean;
+  /// User-given noise (replaces sigma, noise_level and seed when not empty), e.g. another
+  /// library's draws to replay its run exactly: [N * samples, ...] with rows ordered (item,
+  /// sample) as Captum's NoiseTunnel orders them (repeat_interleave), or [samples, ...] for the
+  /// same draws around every item. Sample s of item i is evaluated at x_i + noise[i * samples + s]
+  /// (or x_i + noise[s]).
+  ConstView<T> noise;
 };
 
 template <class T>
@@ -33,29 +39,54 @@ struct SmoothGradResult {
   /// Monte Carlo standard error of each element: sample standard deviation (divisor n - 1) of
   /// the averaged quantity (a, a^2 or the squared deviation) over sqrt(n); zero for n = 1.
   Tensor<T> standard_error;
-  std::vector<double> sigma;  ///< the sigma used for each batch item
+  std::vector<double> sigma;  ///< the sigma used for each batch item (user-given noise: its root mean square)
 };
 
 namespace detail {
+/// Row of user-given noise for sample s of item i: [N * n, ...] rows (item, sample), or [n, ...].
+template <class T>
+ConstView<T> noise_row(ConstView<T> noise, Index n, Index m, Index i, Index s) {
+  return noise.slice(noise.shape().batch() == n * m ? i * m + s : s, 1);
+}
+
 template <class T, class G>
 SmoothGradResult<T> smooth_grad_impl(G& attributor, ConstView<T> x, const Targets& targets,
                                      const SmoothGradOptions<T>& opt, const char* who) {
   check_input(x, who);
   check_batch_options(opt, who);
-  if (opt.samples < 1 || opt.samples > max_method_count)
-    raise<ParameterError>("param.710", who, ": samples = ", opt.samples, ", expected 1 to ", max_method_count);
-  if (!(opt.sigma >= 0) && !(opt.noise_level >= 0 && std::isfinite(opt.noise_level)))
+  const Index n = x.shape().batch(), d = x.shape().sample_size();
+  const ConstView<T> given = opt.noise;
+  const bool user = !given.empty();
+  const Index m = opt.samples;
+  if (m < 1 || m > max_method_count)
+    raise<ParameterError>("param.710", who, ": samples = ", m, ", expected 1 to ", max_method_count);
+  if (user) {
+    if (given.shape().with_batch(1) != x.shape().with_batch(1) ||
+        (given.shape().batch() != n * m && given.shape().batch() != m))
+      raise<ShapeError>("shape.712", who, ": noise has shape ", given.shape(), ", expected [N * samples, ...] = [", n * m,
+                        ", ...] or [samples, ...] = [", m, ", ...] with samples shaped like x ", x.shape());
+    for (Index k = 0; k < given.size(); ++k)
+      if (!std::isfinite(static_cast<double>(given[k])))
+        raise<ArgumentError>("arg.712", who, ": noise has a non-finite value at flat index ", k);
+  }
+  if (!user && !(opt.sigma >= 0) && !(opt.noise_level >= 0 && std::isfinite(opt.noise_level)))
     raise<ParameterError>("param.711", who, ": noise_level = ", opt.noise_level,
                           ", expected a finite value >= 0 (or an absolute sigma >= 0)");
-  if (!std::isfinite(opt.sigma))
+  if (!user && !std::isfinite(opt.sigma))
     raise<ParameterError>("param.712", who, ": sigma = ", opt.sigma, ", expected a finite value");
-  const Index n = x.shape().batch(), d = x.shape().sample_size(), m = opt.samples;
   const std::vector<Index> tg = expand_targets(targets, n, who);
 
   SmoothGradResult<T> res;
   res.sigma.resize(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) {
-    if (opt.sigma >= 0) {
+    if (user) {
+      double ss = 0;
+      for (Index s = 0; s < m; ++s) {
+        const ConstView<T> e = noise_row(given, n, m, i, s);
+        for (Index j = 0; j < d; ++j) ss += static_cast<double>(e[j]) * static_cast<double>(e[j]);
+      }
+      res.sigma[static_cast<std::size_t>(i)] = std::sqrt(ss / double(m * d));
+    } else if (opt.sigma >= 0) {
       res.sigma[static_cast<std::size_t>(i)] = opt.sigma;
     } else {
       const auto xi = x.slice(i, 1).vec();
@@ -84,7 +115,12 @@ SmoothGradResult<T> smooth_grad_impl(G& attributor, ConstView<T> x, const Target
         const Index i = r / m;
         const double s = res.sigma[static_cast<std::size_t>(i)];
         const ConstView<T> xi = x.slice(i, 1);
-        for (Index j = 0; j < d; ++j) dst[j] = static_cast<T>(static_cast<double>(xi[j]) + s * rng.normal());
+        if (user) {
+          const ConstView<T> e = noise_row(given, n, m, i, r % m);
+          for (Index j = 0; j < d; ++j) dst[j] = xi[j] + e[j];
+        } else {
+          for (Index j = 0; j < d; ++j) dst[j] = static_cast<T>(static_cast<double>(xi[j]) + s * rng.normal());
+        }
       },
       [&](Index r, ConstView<T> a) {
         const std::size_t o = static_cast<std::size_t>((r / m) * d);
