@@ -57,33 +57,13 @@ inline Image decode_image(const std::vector<unsigned char>& bytes, int desired_c
   int w = 0, h = 0, stored = 0;
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored))
     raise<IoError>("io.327", what, ": cannot read the ", to_string(format), " header (truncated or corrupt?)");
-  if (w < 1 || h < 1 || w > max_image_side || h > max_image_side || std::int64_t(w) * h > max_image_pixels)
-    raise<IoError>("io.325", what, ": a ", w, "x", h, " image; attrib reads images of at most ", max_image_side,
-                   " pixels per side and ", max_image_pixels, " pixels in all");
-  unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
-  if (!data) {
-    const char* why = stbi_failure_reason();
-    raise<IoError>("io.327", what, ": cannot decode ", to_string(format), ": ", why ? why : "unknown error",
-                   " (truncated or corrupt?)");
-  }
-  Image img;
-  img.width = w;
-  img.height = h;
-  img.channels = desired_channels ? desired_channels : stored;
-  img.pixels.assign(data, data + std::size_t(w) * std::size_t(h) * std::size_t(img.channels));
-  stbi_image_free(data);
-  return img;
+  detail::png::check_header_size(w, h, what);
+  return detail::png::stb_decode(bytes, desired_channels, what, "io.327", to_string(format));
 }
 
 /// Reads a PNG, JPEG or BMP file (the format by signature).
 inline Image read_image(const std::string& path, int desired_channels = 0) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) raise<IoError>("io.328", "image file '", path, "': no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) raise<IoError>("io.328", "image file '", path, "': cannot open for reading");
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) raise<IoError>("io.328", "image file '", path, "': read error");
-  return decode_image(bytes, desired_channels, "image file '" + path + "'");
+  return decode_image(detail::png::read_file(path, "io.328", "image"), desired_channels, "image file '" + path + "'");
 }
 
 ATTRIB_END_NAMESPACE

@@ -66,6 +66,42 @@ inline void check_chunks(const std::vector<unsigned char>& bytes, const std::str
     at += 12 + std::size_t(length);  // length, type, data, CRC
   }
 }
+
+/// io.325 unless a decoded image's header size (w x h) is within max_image_side / max_image_pixels.
+inline void check_header_size(int w, int h, const std::string& what) {
+  if (w < 1 || h < 1 || w > max_image_side || h > max_image_side || std::int64_t(w) * h > max_image_pixels)
+    raise<IoError>("io.325", what, ": a ", w, "x", h, " image; attrib reads images of at most ", max_image_side,
+                   " pixels per side and ", max_image_pixels, " pixels in all");
+}
+
+/// stb's decode of bytes whose header the caller checked; `id` and `format` name a failure.
+inline Image stb_decode(const std::vector<unsigned char>& bytes, int desired_channels, const std::string& what,
+                        const char* id, const char* format) {
+  int w = 0, h = 0, stored = 0;
+  unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
+  if (!data) {
+    const char* why = stbi_failure_reason();
+    raise<IoError>(id, what, ": cannot decode ", format, ": ", why ? why : "unknown error", " (truncated or corrupt?)");
+  }
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.channels = desired_channels ? desired_channels : stored;
+  img.pixels.assign(data, data + std::size_t(w) * std::size_t(h) * std::size_t(img.channels));
+  stbi_image_free(data);
+  return img;
+}
+
+/// The bytes of an image file; `id` names "<format> file '<path>'" when it is missing or unreadable.
+inline std::vector<unsigned char> read_file(const std::string& path, const char* id, const char* format) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) raise<IoError>(id, format, " file '", path, "': no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) raise<IoError>(id, format, " file '", path, "': cannot open for reading");
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) raise<IoError>(id, format, " file '", path, "': read error");
+  return bytes;
+}
 }  // namespace detail::png
 
 /// The PNG encoding of an image (1-4 channels, 8 bits each).
@@ -100,35 +136,15 @@ inline Image decode_png(const std::vector<unsigned char>& bytes, int desired_cha
   if (bytes.size() > std::size_t(1) << 30)
     raise<IoError>("io.323", what, ": ", bytes.size(), " bytes, more than the 1 GiB attrib reads");
   detail::png::check_chunks(bytes, what);
-  int w = 0, h = 0, stored = 0;
   // The header's size first: stb would allocate for it before it finds the data missing.
-  if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored) &&
-      (w > max_image_side || h > max_image_side || std::int64_t(w) * h > max_image_pixels))
-    raise<IoError>("io.325", what, ": a ", w, "x", h, " image; attrib reads images of at most ", max_image_side,
-                   " pixels per side and ", max_image_pixels, " pixels in all");
-  unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
-  if (!data) {
-    const char* why = stbi_failure_reason();
-    raise<IoError>("io.323", what, ": cannot decode PNG: ", why ? why : "unknown error", " (truncated or corrupt?)");
-  }
-  Image img;
-  img.width = w;
-  img.height = h;
-  img.channels = desired_channels ? desired_channels : stored;
-  img.pixels.assign(data, data + std::size_t(w) * std::size_t(h) * std::size_t(img.channels));
-  stbi_image_free(data);
-  return img;
+  int w = 0, h = 0, stored = 0;
+  if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored)) detail::png::check_header_size(w, h, what);
+  return detail::png::stb_decode(bytes, desired_channels, what, "io.323", "PNG");
 }
 
 /// Reads a PNG file (8-bit; 16-bit files are reduced to 8 bits).
 inline Image read_png(const std::string& path, int desired_channels = 0) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) raise<IoError>("io.321", "PNG file '", path, "': no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) raise<IoError>("io.321", "PNG file '", path, "': cannot open for reading");
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) raise<IoError>("io.321", "PNG file '", path, "': read error");
-  return decode_png(bytes, desired_channels, "PNG file '" + path + "'");
+  return decode_png(detail::png::read_file(path, "io.321", "PNG"), desired_channels, "PNG file '" + path + "'");
 }
 
 ATTRIB_END_NAMESPACE
