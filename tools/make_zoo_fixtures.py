@@ -57,7 +57,14 @@ float32 parameters (model.double()):
 and __metadata__: target, input_shape, family, config, regenerate. fmnist_mobile.safetensors holds
 the same kind of references for the shipped models/fmnist_mobile.onnx (trained weights from
 models/fmnist_mobile.safetensors): images, logits, input_grad (true class) of the first test
-image of each class, and input/logits/input_grad of one image at another size.
+image of each class, and input/logits/input_grad of one image at another size; and for images[0]
+(its true class) a reference for every rule family, rules/<key> (mobile_rule_references):
+rules/lrp.<preset> as above (EpsilonGammaBox low 0, high 1: the pixel range; ExcitationBackprop
+with Pass on activations, see preset_composites), rules/lrp.z,
+lrp.epsilon, lrp.w2, lrp.flat (one Zennit rule on every convolution and dense layer), all with the
+model rewired for Zennit the way attrib defines LRP there (residual sums as zennit.layer.Sum, SE
+products signal-take-all); rules/deeplift.rescale (deeplift_float64 with the product rule at the
+SE gates); rules/guided_backprop, deconvnet, rectgrad (float64 torch, guided_family).
 
 manifest.json: per family the configuration, input shape and name, target, logits (float64), the
 op_type counts of both ONNX files, their sizes, and which references exist (or why not).
@@ -361,17 +368,24 @@ def exact_merge_batch_norm():
     return lambda: setattr(MergeBatchNorm, "merge_batch_norm", staticmethod(original))
 
 
-def preset_composites(canonizers, low=-1.0, high=1.0):
-    """Zennit's six composites (the lrp.* keys) with the family's canonizers."""
+def preset_composites(canonizers, low=-1.0, high=1.0, excitation_pass=False):
+    """Zennit's six composites (the lrp.* keys) with the family's canonizers. Zennit 0.5.1's
+    ExcitationBackprop has no Pass rule for activations (the other five get it from
+    layer_map_base): a ReLU's gradient does not change its z+ result (a dead unit has no
+    relevance), but hard-swish's does. excitation_pass adds (Activation, Pass()) to it, the
+    semantics of attrib's preset (every activation passes relevance, docs/rules.md)."""
     from zennit.composites import (EpsilonAlpha2Beta1, EpsilonAlpha2Beta1Flat, EpsilonGammaBox, EpsilonPlus,
                                    EpsilonPlusFlat, ExcitationBackprop)
+    from zennit.rules import Pass
+    from zennit.types import Activation
+    excitation_map = [(Activation, Pass())] if excitation_pass else None
     return {
         "lrp.epsilon_plus": lambda: EpsilonPlus(canonizers=canonizers()),
         "lrp.epsilon_plus_flat": lambda: EpsilonPlusFlat(canonizers=canonizers()),
         "lrp.epsilon_alpha2_beta1": lambda: EpsilonAlpha2Beta1(canonizers=canonizers()),
         "lrp.epsilon_alpha2_beta1_flat": lambda: EpsilonAlpha2Beta1Flat(canonizers=canonizers()),
         "lrp.epsilon_gamma_box": lambda: EpsilonGammaBox(low=low, high=high, canonizers=canonizers()),
-        "lrp.excitation_backprop": lambda: ExcitationBackprop(canonizers=canonizers()),
+        "lrp.excitation_backprop": lambda: ExcitationBackprop(layer_map=excitation_map, canonizers=canonizers()),
     }
 
 
@@ -754,7 +768,7 @@ def mobile_rule_references(m64, x, target):
         logit = float(m64(x)[0, target])
     zm = zennit_mobile(m64)
     canonizers = lambda: [SequentialMergeBatchNorm()]  # noqa: E731
-    out = lrp(zm, x, target, logit, preset_composites(canonizers, low=0.0, high=1.0))
+    out = lrp(zm, x, target, logit, preset_composites(canonizers, low=0.0, high=1.0, excitation_pass=True))
     out.update(lrp(zm, x, target, logit, rule_composites(canonizers)))
     contrib, gap = deeplift_float64(m64, x, target, "cross_max",
                                     lambda m: mobile_structure(m, lambda a, b: _Product.apply(a, b, product_rule)))
@@ -798,7 +812,8 @@ def fmnist_mobile():
             "other": "images[0] zero-padded (top 6, bottom 2, left 2, right 2) to 36x32; gradient of logit 0",
             "indices": json.dumps(indices), "regenerate": REGENERATE,
             "rules": "rules/<key>: references for images[%d], target labels[%d]: lrp.<preset> Zennit 0.5.1's "
-                     "composites (SequentialMergeBatchNorm, exact merge, EpsilonGammaBox low 0 high 1), lrp.z / "
+                     "composites (SequentialMergeBatchNorm, exact merge, EpsilonGammaBox low 0 high 1, "
+                     "ExcitationBackprop with Pass on activations as its other composites), lrp.z / "
                      "lrp.epsilon / lrp.w2 / lrp.flat one Zennit rule everywhere (rule_composites); Zennit sees "
                      "residual sums as Sum modules and SE products signal-take-all (zennit_mobile); "
                      "deeplift.rescale float64 DeepLIFT Rescale with the product rule at SE gates, zero "

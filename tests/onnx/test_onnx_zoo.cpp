@@ -2,56 +2,16 @@
 // torch.onnx.export twice (BatchNorm folded by torch; BatchNorm and shape arithmetic kept), a
 // Conv1d sequence model and the shipped MobileNetV3-style model. Oracles are float64 PyTorch,
 // Zennit and Captum results in the fixtures (tools/make_zoo_fixtures.py), never attrib's C++.
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "attrib/attrib.hpp"
-#include "attrib/io/safetensors.hpp"
-#include "attrib/models/canonize.hpp"
-#include "attrib/rules/presets.hpp"
 #include "onnx/onnx_test_support.hpp"
+#include "onnx/zoo_support.hpp"
 
 using namespace attrib;
 
-namespace {
-
-const std::string zoo = std::string(ATTRIB_ONNX_FIXTURE_DIR) + "/zoo/";
-
-/// max |a - b| / max |b| (the error relative to the largest reference value).
-double rel_max(ConstView<double> a, ConstView<double> b) {
-  REQUIRE(a.shape() == b.shape());
-  double d = 0, m = 0;
-  for (Index i = 0; i < a.size(); ++i) {
-    d = std::max(d, std::abs(a[i] - b[i]));
-    m = std::max(m, std::abs(b[i]));
-  }
-  return m > 0 ? d / m : d;
-}
-
-struct Family {
-  const char* name;
-  // Relative error bound of logits and input gradient for the default export, whose
-  // BatchNorm torch folded into float32 weights (the references use the unfolded float32
-  // parameters in float64). Measured maxima are in docs/zoo.md, 3-20x below these bounds.
-  double folded_rtol;
-  // Input-gradient bound for the _preserve export (logits: 1e-10 everywhere). 1e-10 except
-  // where a HardSigmoid gate is differentiated: torch 1.13's hardsigmoid_backward multiplies by
-  // the float constant 1.0f / 6.0f even in double (0.1666666716...), attrib by 1/6.
-  double preserve_grad_rtol;
-};
-
-const Family families[] = {
-    {"resnet18", 1e-6, 1e-10},        {"vgg11_bn", 1e-6, 1e-10},          {"alexnet", 1e-10, 1e-10},
-    {"squeezenet1_1", 1e-10, 1e-10},  {"mobilenet_v2", 2e-6, 1e-10},      {"mobilenet_v3_small", 1e-6, 1e-8},
-    {"densenet121", 1e-6, 1e-10},     {"googlenet", 1e-6, 1e-10},         {"shufflenet_v2_x1_0", 1e-6, 1e-10},
-    {"efficientnet_b0", 1e-6, 1e-10}, {"regnet_y_400mf", 1e-6, 1e-10},    {"conv1d", 1e-6, 1e-10},
-};
-
-Index target_of(const SafeTensors<double>& st) { return std::stol(st.metadata().at("target")); }
-
-}  // namespace
+using namespace attrib::test::zoo;
 
 TEST_CASE("model zoo: every family loads from both exports - logits and input gradients equal PyTorch's",
           "[onnx][zoo]") {
@@ -81,11 +41,8 @@ TEST_CASE("model zoo: float import agrees with the float64 references to float r
     INFO(f.name);
     const auto m = import_onnx<float>(zoo + f.name + std::string("_preserve.onnx"));
     const auto e = explain(m.network, Gradient{}, stf.get("input").cview(), target_of(st));
-    Tensor<double> out(e.output.shape()), grad(e.attribution.shape());
-    for (Index i = 0; i < out.size(); ++i) out[i] = e.output[i];
-    for (Index i = 0; i < grad.size(); ++i) grad[i] = e.attribution[i];
-    CHECK(rel_max(out.cview(), st.get("logits").cview()) <= 1e-4);
-    CHECK(rel_max(grad.cview(), st.get("input_grad").cview()) <= 1e-3);
+    CHECK(rel_max(in_double(e.output).cview(), st.get("logits").cview()) <= 1e-4);
+    CHECK(rel_max(in_double(e.attribution).cview(), st.get("input_grad").cview()) <= 1e-3);
   }
 }
 
@@ -138,22 +95,6 @@ TEST_CASE("model zoo: DeepLIFT (cross-max max-pool rule) sums to f(x) - f(0) on 
   CHECK(compared == 7);  // cross-max on 5 families, Captum on shufflenet_v2_x1_0 and conv1d
 }
 
-namespace {
-
-// The families with Zennit references (docs/zoo.md) and attrib's presets of the same names.
-const char* const zennit_families[] = {"resnet18", "vgg11_bn", "alexnet", "squeezenet1_1", "googlenet", "conv1d"};
-
-template <class F>
-void for_each_preset(F&& f) {
-  f("lrp.epsilon_plus", presets::epsilon_plus());
-  f("lrp.epsilon_plus_flat", presets::epsilon_plus_flat());
-  f("lrp.epsilon_alpha2_beta1", presets::epsilon_alpha2_beta1());
-  f("lrp.epsilon_alpha2_beta1_flat", presets::epsilon_alpha2_beta1_flat());
-  f("lrp.epsilon_gamma_box", presets::epsilon_gamma_box(-1.0, 1.0));
-  f("lrp.excitation_backprop", presets::excitation_backprop());
-}
-
-}  // namespace
 
 TEST_CASE("model zoo: LRP presets after canonize equal Zennit's composites", "[onnx][zoo]") {
   // Zennit references exist where its canonizers make the whole net an LRP model (docs/zoo.md);
@@ -184,9 +125,7 @@ TEST_CASE("model zoo: LRP presets in float agree with Zennit's float64 composite
     const Network<float> net = canonize(m.network);
     for_each_preset([&](const char* key, const auto& preset) {
       const auto e = explain(net, preset, stf.get("input").cview(), target_of(st));
-      Tensor<double> a(e.attribution.shape());
-      for (Index i = 0; i < a.size(); ++i) a[i] = e.attribution[i];
-      const double err = rel_max(a.cview(), st.get(key).cview());
+      const double err = rel_max(in_double(e.attribution).cview(), st.get(key).cview());
       UNSCOPED_INFO(name << ": float " << key << " " << err);
       CHECK(err <= 1e-5);  // measured at most 1.9e-6 (epsilon_alpha2_beta1_flat on resnet18)
     });
@@ -196,7 +135,7 @@ TEST_CASE("model zoo: LRP presets in float agree with Zennit's float64 composite
 TEST_CASE("shipped fmnist_mobile.onnx: symbolic H and W, Softmax stripped, logits and gradients equal PyTorch's",
           "[onnx][zoo]") {
   const auto st = SafeTensors<double>::load(zoo + "fmnist_mobile.safetensors");
-  const std::string file = std::string(ATTRIB_MODELS_DIR) + "/fmnist_mobile.onnx";
+  const std::string& file = fmnist_mobile_onnx;
   CHECK_THROWS_AS(import_onnx<double>(file), IoError);  // H, W symbolic: input_shape needed
   OnnxOptions<double> opt;
   opt.input_shape = Shape{1, 1, 28, 28};
