@@ -58,14 +58,18 @@ template <class F>
 void for_each_referenced_rule(F&& f) {
   // Measured in double <= 3e-15 (presets), float <= 2e-6: bounds as in the zoo test.
   for_each_preset([&](const char* key, const auto& preset) { f(key, preset, true, 1e-10, 1e-5); }, 0.0, 1.0);
-  f("lrp.z", LrpZ{}, true, 1e-10, 1e-4);
-  f("lrp.epsilon", LrpEpsilon{}, true, 1e-10, 1e-4);
-  f("lrp.w2", LrpWSquare{}, true, 1e-10, 1e-5);
-  f("lrp.flat", LrpFlat{}, true, 1e-10, 1e-5);
+  // One rule everywhere. Measured: z 8e-16 (float 4e-7); epsilon, w2, flat 1e-12, 2e-13, 3e-13 in
+  // double and 2.6e-4, 2.4e-4, 3.2e-4 in float: a residual sum whose two inputs nearly cancel
+  // amplifies rounding (R_k = x_k R / sum x), by ~1e3 on these relevance flows in both precisions.
+  f("lrp.z", LrpZ{}, true, 1e-10, 1e-5);
+  f("lrp.epsilon", LrpEpsilon{}, true, 1e-10, 2e-3);
+  f("lrp.w2", LrpWSquare{}, true, 1e-10, 2e-3);
+  f("lrp.flat", LrpFlat{}, true, 1e-10, 2e-3);
+  // Measured: DeepLIFT 6e-15 (float 2.3e-5), Guided BP / Deconvnet / RectGrad <= 3e-15 (float 1e-6).
   f("deeplift.rescale", DeepLiftRescale(), false, 1e-10, 1e-4);
-  f("guided_backprop", GuidedBackprop{}, false, 1e-10, 1e-4);
-  f("deconvnet", Deconvnet{}, false, 1e-10, 1e-4);
-  f("rectgrad", RectGrad{}, false, 1e-10, 1e-4);
+  f("guided_backprop", GuidedBackprop{}, false, 1e-10, 1e-5);
+  f("deconvnet", Deconvnet{}, false, 1e-10, 1e-5);
+  f("rectgrad", RectGrad{}, false, 1e-10, 1e-5);
 }
 
 }  // namespace
@@ -122,7 +126,10 @@ TEMPLATE_TEST_CASE("shipped fmnist_mobile.onnx: every other rule family and the 
     CHECK(rel_max(in_double(e.attribution).cview(), mob.ref("guided_backprop").cview()) <= bound<T>(1e-10, 1e-4));
   }
   SECTION("Deep Taylor (z+ without bias, z^B on the pixels in [0, 1]) is non-negative and loses relevance only at "
-          "linear layers") {
+          "linear layers and pools") {
+    // z+ drops the relevance of a unit without positive contributions (0.51 of 6.77 at the global
+    // pool: channels whose hard-swish outputs are all <= 0); elsewhere only the 1e-6 stabilisers of
+    // the residual sums absorb (5e-6).
     ExplainOptions<T> opt;
     opt.conservation = true;
     const auto e = explain(mob.canonical, presets::deep_taylor(0.0, 1.0), x, mob.target, opt);
@@ -135,7 +142,7 @@ TEMPLATE_TEST_CASE("shipped fmnist_mobile.onnx: every other rule family and the 
     for (const auto& row : e.conservation) {
       const Role role = mob.canonical.node(row.index).role;
       INFO(row.name << " (" << row.kind << "): " << row.out_sum << " in, " << row.in_sum << " out");
-      if (role != Role::weighted_linear) CHECK(std::abs(row.absorbed()) <= bound<T>(1e-10, 1e-5) * logit);
+      if (role != Role::weighted_linear && role != Role::pooling) CHECK(std::abs(row.absorbed()) <= 1e-5 * logit);
       absorbed += row.absorbed();
     }
     CHECK(std::abs(double(e.attribution.vec().template cast<double>().sum()) + absorbed - logit) <=
@@ -157,22 +164,16 @@ TEMPLATE_TEST_CASE("shipped fmnist_mobile.onnx: every other rule family and the 
                       Catch::Contains("[attrib.rule.603]") && Catch::Contains("Mul"));
   }
   SECTION("Integrated Gradients is complete, SmoothGrad without noise is the gradient") {
-    for (Quadrature q : {Quadrature::gauss_legendre, Quadrature::midpoint})
-      for (Index m : {16, 64, 256, 1024}) {
-        IntegratedGradientsOptions<T> o;
-        o.rule = q;
-        o.steps = m;
-        const auto rr = integrated_gradients(net, x, mob.target, o);
-        WARN("DEBUG IG " << quadrature_name(q) << " " << m << ": " << rr.attribution.vec().template cast<double>().sum() << " delta " << rr.delta[0]);
-      }
     IntegratedGradientsOptions<T> ig;
-    ig.rule = Quadrature::gauss_legendre;
-    ig.steps = 64;
+    // The path from 0 to the image is rough (sum minus delta, relative: Gauss-Legendre 0.03 at 64
+    // nodes, 3e-3 at 256; midpoint 8e-5 at 1024): completeness holds in the limit.
+    ig.rule = Quadrature::midpoint;
+    ig.steps = 1024;
     const auto r = integrated_gradients(net, x, mob.target, ig);
     const double delta = mob.delta();
     const double sum = double(r.attribution.vec().template cast<double>().sum());
     UNSCOPED_INFO("IG sum " << sum << ", f(x) - f(0) " << delta);
-    CHECK(std::abs(sum - delta) <= 2e-3 * std::abs(delta));
+    CHECK(std::abs(sum - delta) <= 5e-4 * std::abs(delta));
     SmoothGradOptions<T> sg;
     sg.samples = 2;
     sg.sigma = 0;
