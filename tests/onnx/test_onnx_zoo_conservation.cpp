@@ -3,7 +3,7 @@
 // LRP presets' input relevance is from the logit it starts with, which part of that the biases
 // absorbed, and DeepLIFT's summation-to-delta error. The "[.table]" case prints the markdown
 // table of docs/zoo.md:
-//   test_onnx "zoo conservation table" -s | grep '^|'
+//   test_onnx "zoo conservation table" | grep '^|'
 #include <cmath>
 #include <cstdio>
 #include <string>
