@@ -33,11 +33,8 @@ std::vector<Case> cases() {
                    st.get("input"), target_of(st), -1.0, 1.0});
   }
   const auto st = SafeTensors<double>::load(zoo + "fmnist_mobile.safetensors");
-  OnnxOptions<double> opt;
-  opt.input_shape = Shape{1, 1, 28, 28};
-  Tensor<double> x(Shape{1, 1, 28, 28});
-  for (Index i = 0; i < x.size(); ++i) x[i] = st.get("images")[i];
-  out.push_back({"fmnist_mobile", canonize(import_onnx<double>(fmnist_mobile_onnx, opt).network), x,
+  out.push_back({"fmnist_mobile", canonize(import_fmnist_mobile<double>().network),
+                 converted<double, double>(st.get("images").cview().slice(0, 1)),
                  static_cast<Index>(st.get("labels")[0]), 0.0, 1.0});
   return out;
 }

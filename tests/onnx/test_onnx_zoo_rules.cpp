@@ -24,21 +24,14 @@ namespace {
 template <class T>
 struct Mobile {
   SafeTensors<double> st = SafeTensors<double>::load(zoo + "fmnist_mobile.safetensors");
-  OnnxModel<T> model = load();
+  OnnxModel<T> model = import_fmnist_mobile<T>();
   Network<T> canonical = canonize(model.network);  // BatchNorm merged: what the LRP rules run on
-  Tensor<T> x{Shape{1, 1, 28, 28}};
+  Tensor<T> images = converted<T, double>(st.get("images").cview());
+  Tensor<T> x = converted<T, double>(st.get("images").cview().slice(0, 1));
   Index target = static_cast<Index>(st.get("labels")[0]);
 
-  Mobile() {
-    for (Index i = 0; i < x.size(); ++i) x[i] = static_cast<T>(st.get("images")[i]);
-  }
-  static OnnxModel<T> load() {
-    OnnxOptions<T> opt;
-    opt.input_shape = Shape{1, 1, 28, 28};
-    return import_onnx<T>(fmnist_mobile_onnx, opt);
-  }
   const Tensor<double>& ref(const std::string& key) const { return st.get("rules/" + key); }
-  /// f_target(x0) - f_target(0) ... the target logit at x and at the all-zero input.
+  /// f_target(x) - f_target(0) from two forward passes.
   double delta() const {
     Tensor<T> zero(x.shape());
     zero.set_zero();
@@ -95,11 +88,7 @@ TEMPLATE_TEST_CASE("shipped fmnist_mobile.onnx: every other rule family and the 
   const Mobile<T> mob;
   const Network<T>& net = mob.model.network;
   const auto x = mob.x.cview();
-  const Tensor<double> grad = [&] {  // the fixture's input gradient of images[0]
-    Tensor<double> g(mob.x.shape());
-    for (Index i = 0; i < g.size(); ++i) g[i] = mob.st.get("input_grad")[i];
-    return g;
-  }();
+  const Tensor<double> grad = converted<double, double>(mob.st.get("input_grad").cview().slice(0, 1));
   // torch's float 1/6 in hardsigmoid_backward: the gradient reference is good to 3e-8 (docs/zoo.md)
   const double gtol = bound<T>(1e-8, 1e-3);
 
@@ -150,12 +139,7 @@ TEMPLATE_TEST_CASE("shipped fmnist_mobile.onnx: every other rule family and the 
   }
   SECTION("PatternNet and PatternAttribution refuse the SE gate products with a RuleError") {
     PatternFitter<T> fit(net, PatternKind::relu);
-    const Tensor<T> images = [&] {
-      Tensor<T> t(mob.st.get("images").shape());
-      for (Index i = 0; i < t.size(); ++i) t[i] = static_cast<T>(mob.st.get("images")[i]);
-      return t;
-    }();
-    fit.add_batch(images.cview());
+    fit.add_batch(mob.images.cview());
     const auto p = std::make_shared<const Patterns<T>>(fit.finish());
     CHECK_THROWS_AS(explain(net, PatternNet<T>(p), x, mob.target), RuleError);
     CHECK_THROWS_WITH(explain(net, PatternNet<T>(p), x, mob.target),

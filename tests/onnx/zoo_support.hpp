@@ -8,6 +8,7 @@
 #include <string>
 
 #include "attrib/attrib.hpp"
+#include "attrib/io/onnx.hpp"
 #include "attrib/io/safetensors.hpp"
 #include "attrib/models/canonize.hpp"
 #include "attrib/rules/presets.hpp"
@@ -28,12 +29,26 @@ inline double rel_max(ConstView<double> a, ConstView<double> b) {
   return m > 0 ? d / m : d;
 }
 
+/// A copy of t with elements of type To.
+template <class To, class From>
+Tensor<To> converted(ConstView<From> t) {
+  Tensor<To> d(t.shape());
+  for (Index i = 0; i < t.size(); ++i) d[i] = static_cast<To>(t[i]);
+  return d;
+}
+
 /// A float or double tensor in double (to compare with the float64 references).
 template <class T>
 Tensor<double> in_double(const Tensor<T>& t) {
-  Tensor<double> d(t.shape());
-  for (Index i = 0; i < t.size(); ++i) d[i] = static_cast<double>(t[i]);
-  return d;
+  return converted<double, T>(t.cview());
+}
+
+/// models/fmnist_mobile.onnx imported for [1, 1, 28, 28] inputs (its H and W are symbolic).
+template <class T>
+OnnxModel<T> import_fmnist_mobile() {
+  OnnxOptions<T> opt;
+  opt.input_shape = Shape{1, 1, 28, 28};
+  return import_onnx<T>(fmnist_mobile_onnx, opt);
 }
 
 struct Family {
