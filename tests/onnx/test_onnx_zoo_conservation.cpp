@@ -99,6 +99,8 @@ TEST_CASE("zoo conservation table", "[.table]") {
     for_each_preset(
         [&](const char*, const auto& preset) {
           const LrpGap g = lrp_gap(c, preset);
+          CHECK(std::isfinite(g.gap));  // a NaN would print as a plausible-looking cell
+          CHECK(std::isfinite(g.rest));
           std::printf(" %.2g (%.1g) |", g.gap, g.rest);
         },
         c.low, c.high);
