@@ -21,6 +21,7 @@
 #include "attrib/layers/dense.hpp"
 #include "attrib/layers/flatten.hpp"
 #include "attrib/layers/identity.hpp"
+#include "attrib/layers/layer_norm.hpp"
 #include "attrib/layers/max_pool2d.hpp"
 #include "attrib/layers/mul.hpp"
 #include "attrib/layers/normalize.hpp"
@@ -30,6 +31,7 @@
 #include "attrib/layers/reduce_mean.hpp"
 #include "attrib/layers/relu.hpp"
 #include "attrib/layers/slice.hpp"
+#include "attrib/layers/transpose.hpp"
 
 ATTRIB_BEGIN_NAMESPACE
 
@@ -42,7 +44,9 @@ using AnyLayer = std::variant<Dense<T>, Conv2d<T>, ReLU<T>, MaxPool2d<T>, AvgPoo
                               Clip<T>, ReLU6<T>, HardSigmoid<T>, HardSwish<T>, PReLU<T>,
                               // structure, products, constants, 1-d
                               Concat<T>, Slice<T>, ChannelShuffle<T>, Mul<T>, ConstAffine<T>,
-                              ReduceMean<T>, Conv1d<T>, MaxPool1d<T>, AvgPool1d<T>>;
+                              ReduceMean<T>, Conv1d<T>, MaxPool1d<T>, AvgPool1d<T>,
+                              // channels-last and token layouts (ConvNeXt, transformers)
+                              LayerNorm<T>, Transpose<T>>;
 
 namespace detail {
 template <class V, std::size_t... I>

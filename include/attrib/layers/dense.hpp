@@ -1,5 +1,7 @@
 #pragma once
 // Fully connected layer y = x W^T + b, x: [N, in], W: [out, in] (PyTorch layout), b: [out].
+// Like torch.nn.Linear it also applies to the last axis of a rank-3 or rank-4 activation
+// ([N, T, in] token sequences, [N, H, W, in] channels-last maps): every position is a row.
 #include "attrib/core/config.hpp"
 #include "attrib/layers/role.hpp"
 #include "attrib/core/named.hpp"
@@ -29,11 +31,15 @@ class Dense : public detail::WeightedLinear<Dense<T>, T> {
   Index in_features() const { return in_; }
   Index out_features() const { return out_; }
 
-  /// [N, in] -> [N, out]; throws ShapeError for any other input shape.
+  /// [N, in] -> [N, out], [N, ..., in] -> [N, ..., out] (rank 3, 4: the last axis); throws
+  /// ShapeError for any other input shape.
   Shape output_shape(const Shape& in) const {
-    if (in.rank() != 2 || in[1] != in_)
-      raise<ShapeError>("shape.100", this->who(kind), ": input shape ", in, ", expected [N, ", in_, "]");
-    return Shape{in[0], out_};
+    if (in.rank() < 2 || in[in.rank() - 1] != in_)
+      raise<ShapeError>("shape.100", this->who(kind), ": input shape ", in, ", expected [N, ", in_, "] or [N, ..., ",
+                        in_, "] (the last axis)");
+    Shape out = in;
+    out[in.rank() - 1] = out_;
+    return out;
   }
 
   /// Input gradient: gx = gy W.
@@ -47,7 +53,7 @@ class Dense : public detail::WeightedLinear<Dense<T>, T> {
     const Shape out = output_shape(x.shape());
     expect_shape(a, weight_.shape(), this->who(kind), "weight");
     expect_shape(y, out, this->who(kind), "output");
-    const Index n = out[0];
+    const Index n = out.size() / out_;  // rows: batch items, or positions on the last axis
     if (n < gemv_rows) {  // matrix-vector products: no packing of the (possibly huge) weights
       const auto A = a.mat(out_, in_);
       for (Index r = 0; r < n; ++r)
@@ -61,12 +67,14 @@ class Dense : public detail::WeightedLinear<Dense<T>, T> {
   }
   /// gx = gy A with explicit weights A.
   void backward_with(ConstView<T> a, ConstView<T> gy, TensorView<T> gx, Workspace<T>& ws) const {
-    if (gy.rank() != 2 || gy.dim(1) != out_)
+    if (gy.rank() < 2 || gy.dim(gy.rank() - 1) != out_)
       raise<ShapeError>("shape.101", this->who(kind), ": output signal shape ", gy.shape(),
-                        ", expected [N, ", out_, "]");
+                        ", expected [N, ", out_, "] or [N, ..., ", out_, "]");
     expect_shape(a, weight_.shape(), this->who(kind), "weight");
-    expect_shape(gx, Shape{gy.dim(0), in_}, this->who(kind), "input signal");
-    const Index n = gy.dim(0);
+    Shape in_shape = gy.shape();
+    in_shape[gy.rank() - 1] = in_;
+    expect_shape(gx, in_shape, this->who(kind), "input signal");
+    const Index n = gy.size() / out_;
     if (n < gemv_rows) {
       const auto A = a.mat(out_, in_);
       for (Index r = 0; r < n; ++r)

@@ -28,6 +28,7 @@ enum class Role : int {
   sum,              ///< elementwise sum of its inputs (Add)
   concat,           ///< inputs joined along an axis
   product,          ///< elementwise product of its inputs
+  normalization,    ///< per-item normalisation (LayerNorm): linear once its scale 1/sigma is detached
 };
 
 inline constexpr const char* to_string(Role r) {
@@ -40,6 +41,7 @@ inline constexpr const char* to_string(Role r) {
     case Role::sum: return "sum";
     case Role::concat: return "concat";
     case Role::product: return "product";
+    case Role::normalization: return "normalization";
   }
   return "?";
 }

@@ -32,4 +32,16 @@ struct is_linear_layer<
 template <class L>
 inline constexpr bool is_linear_layer_v = is_linear_layer<L>::value;
 
+/// Layers that are linear once an input-dependent factor is detached (LayerNorm's 1/sigma):
+/// detached(x, frame) returns that linear map at input x (a linear layer, is_linear_layer_v).
+template <class L, class = void>
+struct has_detached_map : std::false_type {};
+template <class L>
+struct has_detached_map<
+    L, std::void_t<decltype(std::declval<const L&>().detached(
+           std::declval<ConstView<typename L::Scalar>>(),
+           std::declval<typename Workspace<typename L::Scalar>::Frame&>()))>> : std::true_type {};
+template <class L>
+inline constexpr bool has_detached_map_v = has_detached_map<L>::value;
+
 ATTRIB_END_NAMESPACE

@@ -19,7 +19,9 @@
 //   MaxPool2d: gradient of the actual input (default, as the reference code; summation-to-delta
 //     does not hold exactly — measured in docs/rules.md) or the cross-max rule (exact).
 //   Add: as a Dense layer with weights [1, 1] (the paper's converter): m_a by the sign of da.
-//   Flatten, Identity, Dropout: reshaped.
+//   Flatten, Identity, Dropout, Transpose: reshaped.
+//   LayerNorm: the gradient at x on both multipliers (Captum's choice for modules without a
+//     rule); summation-to-delta does not hold exactly there.
 // The pseudocount is applied to the denominators only, so dy+ + dy- = dy holds exactly (the
 // reference code also shifts the function arguments, which breaks it by up to 1e-7 per unit).
 #include "attrib/core/config.hpp"
@@ -330,6 +332,17 @@ struct DeepLift {
         in.pos[i] = in.neg[i] = d > T(0) ? mp : d < T(0) ? mn : T(0.5) * (mp + mn);
       }
     }
+  }
+
+  /// Normalisations (LayerNorm): DeepLIFT defines no rule; as Captum's DeepLift does for a
+  /// module it has no rule for, both multipliers are the layer's gradient at the actual input.
+  /// Summation-to-delta then does not hold exactly (the gap is the part of y(x) - y(x0) that
+  /// the first-order term misses; docs/rules.md).
+  template <class L, class T, class = std::enable_if_t<L::role == Role::normalization>, class = void, class = void,
+            class = void, class = void, class = void, class = void, class = void>
+  void backward(const L& l, Step<T, MultiplierPair<T>>& s) const {
+    l.backward(s.x, s.out.pos, s.in.pos, s.ws);
+    l.backward(s.x, s.out.neg, s.in.neg, s.ws);
   }
 
   /// Reshapes (Flatten, Identity, Dropout, ...): both multipliers move with the values.

@@ -13,7 +13,8 @@
 //   ExcitationBackprop  R_i = x_i sum_j w+_ij R_j / sum_i' x_i' w+_i'j   (no bias, 0/0 := 0)
 //
 // All apply to every linear layer (Dense, Conv2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d,
-// Normalize); other layers behave as LrpCommon says (attrib/rules/lrp_base.hpp).
+// Normalize, ...) and to LayerNorm as the linear map with sigma detached (conservative
+// propagation, Ali et al. 2022); other layers behave as LrpCommon says (attrib/rules/lrp_base.hpp).
 #include "attrib/core/config.hpp"
 #include <string>
 
@@ -21,10 +22,17 @@
 
 ATTRIB_BEGIN_NAMESPACE
 
-#define ATTRIB_LRP_LINEAR_OVERLOAD                                                   \
-  using LrpCommon::backward;                                                         \
-  template <class L, class T, class S, class = std::enable_if_t<is_linear_layer_v<L>>> \
-  void backward(const L& layer, Step<T, S>& s) const
+// Every rule's formula on a linear map, written once per rule after the macro as
+// linear_backward(layer, s); backward() hands it the layer, or for LayerNorm the linear map
+// with sigma detached at the layer's input (lrp::with_linear_map).
+#define ATTRIB_LRP_LINEAR_OVERLOAD                                                          \
+  using LrpCommon::backward;                                                                \
+  template <class L, class T, class S, class = std::enable_if_t<lrp::is_lrp_linear_v<L>>>   \
+  void backward(const L& l, Step<T, S>& s) const {                                          \
+    lrp::with_linear_map(l, s.x, s.ws, [&](const auto& map) { this->linear_backward(map, s); }); \
+  }                                                                                         \
+  template <class L, class T, class S>                                                      \
+  void linear_backward(const L& layer, Step<T, S>& s) const
 
 /// LRP-0 (Bach et al. 2015): no stabiliser; zero denominators drop their relevance.
 struct LrpZ : LrpCommon {

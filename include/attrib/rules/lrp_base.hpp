@@ -60,6 +60,25 @@ ConstView<T> part(ConstView<T> x, int sign, typename Workspace<T>::Frame& f) {
   return t.cview();
 }
 
+/// Layers the LRP rules treat as linear: linear layers, and layers linear once a factor is
+/// detached (LayerNorm with sigma fixed, Ali et al. 2022).
+template <class L>
+inline constexpr bool is_lrp_linear_v = is_linear_layer_v<L> || has_detached_map_v<L>;
+
+/// Calls body(map) with the linear map LRP propagates through: the layer itself, or for a
+/// layer with a detached map (LayerNorm) that map at input x (its scales in a frame of ws that
+/// stays open during body).
+template <class L, class T, class Body>
+void with_linear_map(const L& layer, ConstView<T> x, Workspace<T>& ws, Body&& body) {
+  if constexpr (has_detached_map_v<L>) {
+    auto f = ws.frame();
+    const auto map = layer.detached(x, f);
+    body(map);
+  } else {
+    body(layer);
+  }
+}
+
 template <class T>
 struct nondeduced { using type = T; };
 template <class T>

@@ -87,6 +87,13 @@ template <class L>
                    "': patterns are defined for linear layers followed by ReLU; no pattern backward exists "
                    "through a product of two activations (use an LRP rule, DeepLIFT or a gradient method)");
 }
+template <class L>
+[[noreturn]] void no_pattern_through_normalization(const char* rule, const NodeInfo& node) {
+  raise<RuleError>("rule.604", rule, " at ", L::kind, " '", node.name,
+                   "': patterns are defined for linear layers followed by ReLU; no pattern backward is defined "
+                   "through a normalisation whose scale depends on the input (use an LRP rule, DeepLIFT or a "
+                   "gradient method)");
+}
 }  // namespace detail
 
 template <class T>
@@ -110,6 +117,9 @@ struct PatternNet : Gradient {
   /// Products of two activations (Mul): no pattern backward is defined (RuleError rule.603).
   template <class L, class S, class = std::enable_if_t<L::role == Role::product>, class = void>
   void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_product<L>(name, s.node); }
+  /// Normalisations (LayerNorm): no pattern backward is defined (RuleError rule.604).
+  template <class L, class S, class = std::enable_if_t<L::role == Role::normalization>, class = void, class = void>
+  void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_normalization<L>(name, s.node); }
 
  private:
   template <class L>
@@ -163,6 +173,9 @@ struct PatternAttribution : Gradient {
   /// Products of two activations (Mul): no pattern backward is defined (RuleError rule.603).
   template <class L, class S, class = std::enable_if_t<L::role == Role::product>, class = void>
   void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_product<L>(name, s.node); }
+  /// Normalisations (LayerNorm): no pattern backward is defined (RuleError rule.604).
+  template <class L, class S, class = std::enable_if_t<L::role == Role::normalization>, class = void, class = void>
+  void backward(const L&, Step<T, S>& s) const { detail::no_pattern_through_normalization<L>(name, s.node); }
 
  private:
   template <class L>
