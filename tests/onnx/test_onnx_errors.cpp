@@ -162,8 +162,8 @@ TEST_CASE("ONNX errors: shapes attrib's NCHW layers cannot express", "[onnx][err
   require_io_error([&] { import(r); }, "io.214",
                    {"node 'rs' (Reshape): reshape of the activation [1, 2, 6, 6] to [0, 4, 18]", "flattening to [N, C*H*W]"});
   OnnxBuilder t = image_model();
-  set_ints(t.node("Transpose", {"x"}, {"y"}, "nhwc"), "perm", {0, 2, 3, 1});
-  require_io_error([&] { import(t); }, "io.214", {"perm = [0, 2, 3, 1] on the activation [1, 2, 6, 6]"});
+  set_ints(t.node("Transpose", {"x"}, {"y"}, "batch_moved"), "perm", {1, 0, 2, 3});
+  require_io_error([&] { import(t); }, "io.214", {"perm = [1, 0, 2, 3] on the activation [1, 2, 6, 6]", "perm[0] = 0"});
   OnnxBuilder i = image_model();
   i.output("idx");
   i.graph().mutable_output()->DeleteSubrange(0, 1);

@@ -48,7 +48,7 @@ struct OpConverter {
 /// The supported ops (alphabetical); Softmax/LogSoftmax at the output are stripped before.
 template <class T>
 inline constexpr OpConverter<T> converters[] = {
-    {"Add", convert_add_any<T>, "residual sum of equal shapes, or with a constant: folded into the bias before it or ConstAffine", true},
+    {"Add", convert_add_any<T>, "residual sum of equal shapes, or with a constant: folded into the bias before it (a constant along the last axis also into LayerNorm's shift) or ConstAffine", true},
     {"AveragePool", convert_avg_pool_any<T>, "2-D, 1-D", false},
     {"BatchNormalization", convert_batch_norm<T>, "", false},
     {"Cast", convert_cast<T>, "to FLOAT or DOUBLE", true},
@@ -69,13 +69,15 @@ inline constexpr OpConverter<T> converters[] = {
     {"HardSigmoid", convert_hard_sigmoid<T>, "", false},
     {"HardSwish", convert_hard_swish<T>, "", false},
     {"Identity", convert_identity<T>, "", true},
+    {"LayerNormalization", convert_layer_normalization<T>, "over the last axis", false},
     {"LeakyRelu", convert_leaky_relu<T>, "", false},
-    {"MatMul", convert_matmul<T>, "by a constant matrix", false},
+    {"MatMul", convert_matmul<T>, "by a constant matrix, on the last axis", false},
     {"MaxPool", convert_max_pool_any<T>, "2-D, 1-D", false},
-    {"Mul", convert_binary<T, '*'>, "of two activations (gates, x * sigmoid(x)) or by a constant", true},
+    {"Mul", convert_binary<T, '*'>, "of two activations (gates, x * sigmoid(x)) or by a constant (along the last axis: folded into LayerNorm's scale)", true},
     {"Pad", convert_pad<T>, "zeros on H, W or L, merged into the next Conv or pool", false},
     {"PRelu", convert_prelu<T>, "constant slope, one or one per channel", false},
-    {"ReduceMean", convert_reduce_mean<T>, "over all spatial axes", false},
+    {"Pow", convert_pow<T>, "inside LayerNorm's decomposition", false},
+    {"ReduceMean", convert_reduce_mean<T>, "over all spatial axes; over the last axis inside LayerNorm's decomposition", false},
     {"Relu", convert_relu<T>, "", false},
     {"Reshape", convert_reshape_any<T>, "flatten to [N, rest], the same shape, or a channel shuffle", true},
     {"Shape", convert_shape<T>, nullptr, true},
@@ -83,10 +85,11 @@ inline constexpr OpConverter<T> converters[] = {
     {"Slice", convert_slice_any<T>, "along one axis >= 1, step >= 1", true},
     {"Softplus", convert_softplus<T>, "", false},
     {"Split", convert_split<T>, "along one axis >= 1", false},
+    {"Sqrt", convert_sqrt<T>, "inside LayerNorm's decomposition", false},
     {"Squeeze", convert_squeeze<T>, nullptr, true},
     {"Sub", convert_binary<T, '-'>, "with a constant: ConstAffine", true},
     {"Tanh", convert_tanh<T>, "", false},
-    {"Transpose", convert_transpose_any<T>, "identity permutation, or inside a channel shuffle", true},
+    {"Transpose", convert_transpose_any<T>, "of the axes after the batch axis, or inside a channel shuffle", true},
     {"Unsqueeze", convert_unsqueeze<T>, nullptr, true},
 };
 

@@ -229,6 +229,12 @@ bool gelu_mul(Importer<T>& im, const Node& n, const Where& w) {
 
 // --- Add / Sub / Mul / Div ---
 
+// LayerNorm's decomposition and last-axis constants (onnx_layer_norm.hpp).
+template <class T>
+bool layer_norm_binary(Importer<T>& im, const Node& n, const Where& w, char op);
+template <class T>
+bool fold_last_axis(Importer<T>& im, const Node& n, const Where& w, char op, int k);
+
 /// An activation (operand k) with a constant: Add folds into the bias of the Conv / Gemm /
 /// MatMul / BatchNormalization before it when that feeds nothing else, otherwise (and for Sub,
 /// Mul, Div) a ConstAffine layer y = a x + b with a scalar or per-channel constant.
@@ -238,6 +244,7 @@ void affine_with_constant(Importer<T>& im, const Node& n, const Where& w, char o
   const Constant& c = im.constant(n, 1 - k, w, "the constant operand");
   if (op == '/' && k == 1)
     fail("io.210", w, "a constant divided by an activation (a reciprocal); attrib has no layer for it");
+  if (fold_last_axis(im, n, w, op, k)) return;
   const auto v = affine_values(c, x, w);
   if (op == '+' && im.uses(n.input(k)) == 1 && x.node >= 0) {
     std::vector<double> b = v;
@@ -296,7 +303,7 @@ void mul_activations(Importer<T>& im, const Node& n, const Where& w) {
 template <class T>
 void convert_add_any(Importer<T>& im, const Node& n, const Where& w) {
   Attrs a(n, w, {"axis", "broadcast", "consumed_inputs"});
-  if (gelu_add(im, n, w)) return;
+  if (layer_norm_binary(im, n, w, '+') || gelu_add(im, n, w)) return;
   const Value& x0 = im.value(n, 0, w);
   const Value& x1 = im.value(n, 1, w);
   if (x0.is_constant() != x1.is_constant() && !(a.i("broadcast", 0) && a.has("axis")))
@@ -309,6 +316,7 @@ void convert_add_any(Importer<T>& im, const Node& n, const Where& w) {
 template <class T, char Op>
 void convert_binary(Importer<T>& im, const Node& n, const Where& w) {
   Attrs a(n, w, {});
+  if (Op != '*' && layer_norm_binary(im, n, w, Op)) return;
   if (Op == '*' && gelu_mul(im, n, w)) return;
   const Value& x0 = im.value(n, 0, w);
   const Value& x1 = im.value(n, 1, w);

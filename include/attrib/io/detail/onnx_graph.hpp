@@ -144,6 +144,7 @@ struct Value {
   int stage = 0;                    // partial: how far the construct has got
   Index groups = 0;                 // partial channel shuffle: the groups
   bool has_x = false, has_half = false;  // partial GELU: factors x and 1/2 seen
+  double epsilon = 0;               // partial LayerNorm: the variance's epsilon
   std::vector<std::string> nodes;   // partial: the nodes of the construct so far
 
   static Value constant(Constant c) {

@@ -340,8 +340,9 @@ void convert_matmul(Importer<T>& im, const Node& n, const Where& w) {
   Attrs a(n, w, {});
   const Value& x = im.activation(n, 0, w);
   const Constant& b = im.constant(n, 1, w, "the right operand");
-  if (x.shape.rank() != 2 || b.dims.size() != 2 || b.dims[0] != x.shape[1])
-    fail("io.214", w, "operands ", x.shape, " x ", dims_str(b.dims), "; attrib supports [N, K] x a constant [K, M]");
+  if (x.shape.rank() < 2 || b.dims.size() != 2 || b.dims[0] != x.shape[x.shape.rank() - 1])
+    fail("io.214", w, "operands ", x.shape, " x ", dims_str(b.dims), "; attrib supports [N, K] or [N, ..., K] x a "
+         "constant [K, M] (Dense on the last axis)");
   Dense<T> d(b.dims[0], b.dims[1], false);
   d.weight().assign(weights<T>(permute(b, {1, 0}, w.prefix()), w, "the right operand").cview(), w.name);
   im.define(n, 0, im.add(w, std::move(d), x));

@@ -206,11 +206,23 @@ void convert_transpose(Importer<T>& im, const Node& n, const Where& w) {
   const auto perm = a.ints("perm");
   if (x.is_constant()) return im.define(n, 0, Value::constant(permute(x.c, perm, w.prefix())));
   const Value& act = im.activation(n, 0, w);
-  for (std::size_t i = 0; i < perm.size(); ++i)
-    if (perm[i] != static_cast<std::int64_t>(i) || perm.size() != static_cast<std::size_t>(act.shape.rank()))
-      fail("io.214", w, "perm = ", dims_str(perm), " on the activation ", act.shape,
-           "; attrib's layers are NCHW, only the identity permutation of activations is supported");
-  im.define(n, 0, im.add(w, Identity<T>(), act));
+  const auto r = static_cast<std::int64_t>(act.shape.rank());
+  std::vector<std::int64_t> p = perm;
+  if (p.empty())  // ONNX default: reverse the axes
+    for (std::int64_t i = r - 1; i >= 0; --i) p.push_back(i);
+  bool identity = static_cast<std::int64_t>(p.size()) == r, valid = identity && r >= 2 && p[0] == 0;
+  std::vector<int> axes;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    identity = identity && p[i] == static_cast<std::int64_t>(i);
+    valid = valid && p[i] >= 0 && p[i] < r &&
+            std::find(axes.begin(), axes.end(), static_cast<int>(p[i])) == axes.end();
+    axes.push_back(static_cast<int>(p[i]));
+  }
+  if (identity) return im.define(n, 0, im.add(w, Identity<T>(), act));
+  if (!valid)
+    fail("io.214", w, "perm = ", dims_str(p), " on the activation ", act.shape,
+         "; attrib permutes the axes after the batch axis only (perm[0] = 0, a permutation of all axes)");
+  im.define(n, 0, im.add(w, Transpose<T>(axes), act));
 }
 
 /// Flatten layer for an activation reshaped to [N, rest]; Identity for an unchanged shape.

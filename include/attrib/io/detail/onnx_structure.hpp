@@ -13,6 +13,7 @@
 
 #include "attrib/io/detail/onnx_activations.hpp"
 #include "attrib/io/detail/onnx_fold.hpp"
+#include "attrib/io/detail/onnx_layer_norm.hpp"
 #include "attrib/layers/channel_shuffle.hpp"
 #include "attrib/layers/concat.hpp"
 #include "attrib/layers/conv1d.hpp"
@@ -205,10 +206,11 @@ void convert_transpose_any(Importer<T>& im, const Node& n, const Where& w) {
 }
 
 /// ReduceMean over all spatial axes of [N, C, H, W] / [N, C, L] (the axes attribute, or input
-/// from opset 18), keepdims as given.
+/// from opset 18), keepdims as given; over the last axis it starts LayerNorm's decomposition.
 template <class T>
 void convert_reduce_mean(Importer<T>& im, const Node& n, const Where& w) {
   Attrs a(n, w, {"axes", "keepdims", "noop_with_empty_axes"});
+  if (layer_norm_reduce_mean(im, n, w, a)) return;
   const Value& x = im.activation(n, 0, w);
   const auto r = static_cast<std::int64_t>(x.shape.rank());
   std::vector<std::int64_t> axes = ints_from(im, n, a, "axes", 1, w);
