@@ -254,6 +254,19 @@ def conv1d():
     return GenomicsConv1d()
 
 
+def convnext_tiny():
+    """torchvision ConvNeXt with block_setting CNBlockConfig widths 8-16-32-64 and depths 1-1-2-1
+    (convnext_tiny: 96-192-384-768, 3-3-9-3), stochastic_depth_prob 0.1 (identity in eval), at
+    32x32: patchify stem Conv 4x4/4 + LayerNorm2d, CNBlocks (depthwise Conv 7x7, permute to
+    channels-last, LayerNorm, Linear 4x, GELU, Linear, permute back, layer scale, residual),
+    LayerNorm2d + Conv 2x2/2 downsampling, classifier LayerNorm2d-Flatten-Linear. Layer scales
+    are random (randomise) instead of 1e-6."""
+    from torchvision.models import convnext as tv
+    cfg = [tv.CNBlockConfig(8, 16, 1), tv.CNBlockConfig(16, 32, 1), tv.CNBlockConfig(32, 64, 2),
+           tv.CNBlockConfig(64, None, 1)]
+    return tv.ConvNeXt(cfg, stochastic_depth_prob=0.1, num_classes=CLASSES)
+
+
 # ------------------------------------------------------------------------ reference coverage
 def zennit_canonizers(name, model):
     """Zennit's own canonizers for the families it supports (a list factory), else the reason."""
@@ -282,6 +295,9 @@ def zennit_canonizers(name, model):
         "efficientnet_b0": "SE gates (x * sigmoid(.)) and residual additions are Python operators; no "
                            "canonizer in Zennit 0.5.1",
         "regnet_y_400mf": "SE gates and residual additions are Python operators; no canonizer in Zennit 0.5.1",
+        "convnext_tiny": "LayerNorm, GELU, layer scale and residual additions have no Zennit 0.5.1 rules or "
+                         "canonizer (its LRP there is not conservative); the CP-LRP reference is "
+                         "lrp.cp_epsilon (cp_lrp_epsilon below)",
     }[name]
 
 
@@ -296,6 +312,8 @@ CAPTUM_WHY_NOT = {
     "googlenet": "BasicConv2d uses F.relu (a function, not a module), which Captum cannot hook",
     "efficientnet_b0": "SiLU and the SE products (x * sigmoid(.)) are not handled by Captum's DeepLift",
     "regnet_y_400mf": "the SE products (x * sigmoid(.)) are not handled by Captum's DeepLift",
+    "convnext_tiny": "LayerNorm and GELU are not among Captum's supported non-linearities (plain gradient), "
+                     "and the residual additions are Python '+'",
 }
 
 # name -> (builder, input shape)
@@ -312,6 +330,7 @@ FAMILIES = OrderedDict([
     ("efficientnet_b0", (efficientnet_b0, (1, 3, 64, 64))),
     ("regnet_y_400mf", (regnet_y_400mf, (1, 3, 64, 64))),
     ("conv1d", (conv1d, (1, 4, 128))),
+    ("convnext_tiny", (convnext_tiny, (1, 3, 32, 32))),
 ])
 
 
@@ -415,6 +434,87 @@ def deeplift(model, x, target):
     attr, delta = dl.attribute(x.clone().requires_grad_(True), baselines=torch.zeros_like(x), target=target,
                                return_convergence_delta=True)
     return attr.detach(), float(delta.abs().max())
+
+
+# ------------------------------------- conservative LRP (CP-LRP) for ConvNeXt, detach-based
+class _EpsilonScale(torch.autograd.Function):
+    """Identity forward; backward g * z / stab(z), stab(z) = z + eps sign(z), sign(0) = +1: placed
+    at the output z of a linear map, the gradient-times-input of the network is LRP-epsilon
+    (R_i = x_i sum_j w_ji R_j / stab(z_j) with R_j = z_j g_j)."""
+
+    @staticmethod
+    def forward(ctx, z, eps):
+        ctx.save_for_backward(z)
+        ctx.eps = eps
+        return z.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        z, = ctx.saved_tensors
+        return g * z / (z + ctx.eps * torch.where(z >= 0, 1.0, -1.0).to(z.dtype)), None
+
+
+def cp_lrp_epsilon(model, x, target, eps=1e-6):
+    """CP-LRP (Ali et al. 2022) with LRP-epsilon on every linear map of torchvision's ConvNeXt,
+    written without Zennit and without attrib, in float64: the relevance at the input is
+    x * d logit_target / dx of a re-implementation of the forward in which
+      - LayerNorm's sigma = sqrt(var + eps_ln) is detached (the mean is not): LayerNorm is the
+        linear map gamma (x - mean) / sigma + beta, and LRP-epsilon treats it as one;
+      - every linear map's output z (Conv2d, Linear, LayerNorm, layer scale, the average pool and
+        the residual sum) passes _EpsilonScale (the epsilon rule; at the residual sum it splits
+        R in proportion to the two inputs);
+      - GELU is z * (gelu(z) / z).detach(): relevance passes it unchanged;
+      - permutes and flatten move values.
+    Seed: d logit_target = 1, so the output relevance is the logit (LRP's head convention)."""
+    from torchvision.models.convnext import CNBlock, LayerNorm2d
+    E = lambda z: _EpsilonScale.apply(z, eps)  # noqa: E731
+
+    def layer_norm(mod, t):  # over the last axis
+        mu = t.mean(-1, keepdim=True)
+        sigma = (t - mu).pow(2).mean(-1, keepdim=True).add(mod.eps).sqrt().detach()
+        return E((t - mu) / sigma * mod.weight + mod.bias)
+
+    def layer_norm2d(mod, t):
+        return layer_norm(mod, t.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    def block(b, t):
+        dw, _, norm, fc1, act, fc2, _ = b.block
+        h = layer_norm(norm, E(dw(t)).permute(0, 2, 3, 1))
+        h = E(fc1(h))
+        h = h * (act(h) / h).detach()
+        h = E(fc2(h)).permute(0, 3, 1, 2)
+        return E(E(b.layer_scale * h) + t)
+
+    h = x
+    for stage in model.features:
+        for m in stage:
+            if isinstance(m, CNBlock):
+                h = block(m, h)
+            elif isinstance(m, LayerNorm2d):
+                h = layer_norm2d(m, h)
+            elif isinstance(m, nn.Conv2d):
+                h = E(m(h))
+            else:
+                raise TypeError(type(m))
+    norm, flatten, linear = model.classifier
+    return E(linear(flatten(layer_norm2d(norm, E(model.avgpool(h))))))
+
+
+def extra_references(name, m64, x, target, logits):
+    """References beyond the common ones (name -> tensors, manifest info)."""
+    if name != "convnext_tiny":
+        return {}, {}
+    x64 = x.double().requires_grad_(True)
+    out = cp_lrp_epsilon(m64, x64, target)
+    forward_gap = float((out - logits).abs().max() / logits.abs().max())
+    if forward_gap > 1e-12:
+        raise RuntimeError("convnext_tiny: the CP-LRP forward differs from the model by %.1e" % forward_gap)
+    out[0, target].backward()
+    rel = (x64 * x64.grad).detach()
+    return {"lrp.cp_epsilon": rel}, {"cp_lrp": {
+        "lrp.cp_epsilon": {"sum": float(rel.sum()), "logit": float(logits[0, target]), "epsilon": 1e-6,
+                           "forward_gap": float("%.1e" % forward_gap),
+                           "how": "detach-based float64 PyTorch, no Zennit (cp_lrp_epsilon)"}}}
 
 
 # ------------------------------------------- DeepLIFT re-implemented in float64 (no Captum)
@@ -589,6 +689,10 @@ def family(name, build, shape):
         "torch_float32_error": float("%.3e" % err),
         "files": {n: describe(b) for n, b in files.items()},
     }
+
+    extra, extra_info = extra_references(name, m64, x, target, logits.detach())
+    tensors.update(extra)
+    info.update(extra_info)
 
     canonizers = zennit_canonizers(name, m64)
     if callable(canonizers):
@@ -840,8 +944,14 @@ def build(only=None):
             ", ".join(info["references"])), flush=True)
     if not only or "fmnist_mobile" in only:
         refs["fmnist_mobile"] = fmnist_mobile()
-    if not only:  # the manifest describes every family: rewritten only by a full run
+    if not only:  # the manifest describes every family
         files["manifest.json"] = (json.dumps(manifest, indent=1) + "\n").encode()
+    elif manifest:  # --only families: their entries replaced, the others kept
+        with open(os.path.join(OUT, "manifest.json")) as f:
+            merged = json.load(f, object_pairs_hook=OrderedDict)
+        merged.update(manifest)
+        order = [n for n in FAMILIES if n in merged] + [n for n in merged if n not in FAMILIES]
+        files["manifest.json"] = (json.dumps(OrderedDict((n, merged[n]) for n in order), indent=1) + "\n").encode()
     return files, refs
 
 
@@ -851,7 +961,8 @@ def main():
     ap.add_argument("--captum", required=True, help="directory holding Captum 0.7.0's captum/ package")
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     ap.add_argument("--only", nargs="+", metavar="NAME",
-                    help="only these families (or fmnist_mobile); manifest.json is left alone")
+                    help="only these families (or fmnist_mobile); their manifest.json entries are replaced, the "
+                         "others kept")
     args = ap.parse_args()
     sys.path[:0] = [args.zennit, args.captum]
     import captum
