@@ -4,7 +4,7 @@ references (logits, input gradient, Zennit LRP composites, Captum DeepLift), for
 
     /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR          # rewrite the files
     /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR --check  # exit 1 if different
-    /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR --only fmnist_mobile  # one family
+    /usr/bin/python3 tools/make_zoo_fixtures.py --zennit DIR --captum DIR --only convnext_tiny  # some families
 
 Needs Debian's python3-torch (1.13), python3-torchvision (0.14), python3-onnx (op counts of the
 manifest) and python3-matplotlib (Captum imports it), plus two pure-Python sources that are not
@@ -49,6 +49,10 @@ float32 parameters (model.double()):
                module's output (its tensor hooks fire in registration order: the ReLU records the
                max-pool's plain gradient first), so this is DeepLIFT with plain-gradient max-pools
                (measured: equal to deeplift_float64(..., "gradient") to 3e-16)
+  lrp.cp_epsilon
+               convnext_tiny only: conservative LRP (Ali et al. 2022) with LRP-epsilon (1e-6) on
+               every linear map and LayerNorm's sigma detached, as gradient x input of a float64
+               re-implementation of ConvNeXt's forward (cp_lrp_epsilon: no Zennit, no attrib)
   deeplift.cross_max
                DeepLIFT Rescale with the cross-max max-pool rule, re-implemented here in float64
                without Captum (deeplift_float64: custom autograd functions for ReLU and max-pools on
