@@ -98,10 +98,12 @@ TEST_CASE("ONNX: LayerNorm from its decomposition and from LayerNormalization, i
 TEST_CASE("ONNX: broken LayerNorm decompositions and unfoldable last-axis constants are errors naming the node",
           "[onnx][errors][layer_norm]") {
   {  // Pow(d, 3)
-    OnnxBuilder b = channels_last(false);
+    OnnxBuilder b;
+    b.input("x", {1, 2, 2, 3}).output("y");
     b.init("three", {}, {3.0f});
-    for (auto& n : *b.graph().mutable_node())
-      if (n.name() == "pow") n.set_input(1, "three");
+    set_ints(b.node("ReduceMean", {"x"}, {"m"}, "mean"), "axes", {-1});
+    b.node("Sub", {"x", "m"}, {"d"}, "sub");
+    b.node("Pow", {"d", "three"}, {"y"}, "pow");
     require_io_error([&] { import_onnx_model<float>(b.model(), {}, "bad.onnx"); }, "io.214",
                      {"node 'pow' (Pow)", "expected Pow(x - mean, 2)", "'mean', 'sub'"});
   }

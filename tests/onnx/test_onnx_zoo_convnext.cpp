@@ -86,12 +86,19 @@ TEST_CASE("model zoo: convnext_tiny CP-LRP (LayerNorm sigma detached, LRP-epsilo
                        << " (the rest is absorbed by biases, LayerNorm shifts and epsilon)");
     CHECK(err <= 1e-8);
     CHECK(std::abs(sum - ref.vec().sum()) <= 1e-8 * std::abs(logit));
-    // Conservation: without biases in the denominators and without epsilon (LRP-0, bias excluded),
-    // every layer passes on exactly the relevance it receives, so the input total is the logit.
-    const auto z = explain(m.network, LrpZ(false), x.cview(), f.target);
-    const double zsum = z.attribution.vec().sum();
-    UNSCOPED_INFO(file << ": LRP-0 without bias: sum " << zsum << " vs logit " << logit);
-    CHECK(std::abs(zsum - logit) <= 1e-8 * std::abs(logit));
+    // Per layer, relevance is conserved exactly where no bias or stabiliser takes part: Transpose,
+    // Flatten and GELU move it unchanged.
+    ExplainOptions<double> opt;
+    opt.conservation = true;
+    const auto c = explain(m.network, LrpEpsilon(1e-6), x.cview(), f.target, opt);
+    int moved = 0;
+    for (const auto& l : c.conservation) {
+      if (l.kind != std::string("Transpose") && l.kind != std::string("GELU") && l.kind != std::string("Flatten")) continue;
+      INFO(l.name << ": in " << l.in_sum << ", out " << l.out_sum);
+      CHECK(std::abs(l.in_sum - l.out_sum) <= 1e-12 * std::max(1.0, std::abs(l.out_sum)));
+      ++moved;
+    }
+    CHECK(moved == 20 + 5 + 1);
   }
 }
 

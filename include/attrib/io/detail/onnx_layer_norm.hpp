@@ -97,8 +97,7 @@ bool layer_norm_binary(Importer<T>& im, const Node& n, const Where& w, char op) 
     if (!p0 || !p1 || x0.stage != 2 || x1.stage != 6 || x0.node != x1.node)
       layer_norm_broken(w, p, "(x - mean) / Sqrt(variance + epsilon) of the same x");
     const Index d = x1.shape[x1.shape.rank() - 1];
-    std::vector<std::string> nodes = x1.nodes;
-    nodes.insert(nodes.end(), x0.nodes.begin(), x0.nodes.end());
+    std::vector<std::string> nodes = x1.nodes;  // the variance chain includes x0's nodes (mean, sub)
     nodes.push_back(w.name);
     const Value x = Value::activation(x1.node, x1.shape);
     im.define(n, 0, im.add(w, LayerNorm<T>(d, x1.epsilon), x));
