@@ -112,6 +112,9 @@ TEST_CASE("model zoo: every rule family explains convnext_tiny or names the laye
   CHECK_NOTHROW(explain(m.network, LrpZPlus{}, x.cview(), f.target));
   CHECK_NOTHROW(explain(m.network, LrpAlphaBeta(2, 1), x.cview(), f.target));
   CHECK_NOTHROW(explain(m.network, LrpGamma{}, x.cview(), f.target));
+  // The CNN presets select by role; LayerNorm gets their rule 0 (LRP-epsilon) through its detached map.
+  CHECK_NOTHROW(explain(m.network, presets::epsilon_plus(), x.cview(), f.target));
+  CHECK_NOTHROW(explain(m.network, presets::epsilon_alpha2_beta1_flat(), x.cview(), f.target));
   // DeepLIFT: LayerNorm takes the gradient at x (Captum's choice for modules without a rule), so
   // summation-to-delta holds only approximately; the gap is reported.
   const auto d = explain(m.network, DeepLift{}, x.cview(), f.target);
