@@ -146,3 +146,31 @@ TEST_CASE("ONNX: broken LayerNorm decompositions and unfoldable last-axis consta
                      {"node 'ln' (LayerNormalization)", "last axis only"});
   }
 }
+
+TEST_CASE("ONNX: token sequences - Transpose [0, 2, 1], LayerNormalization and MatMul + bias on [N, T, D]",
+          "[onnx][ops][layer_norm]") {
+  // x [1, 3, 4] ([N, D, T]) -> Transpose -> [1, 4, 3] tokens -> LayerNorm(D = 3) -> Dense 3 -> 2.
+  OnnxBuilder b(17);
+  b.input("x", {1, 3, 4}).output("y");
+  b.init("gamma", {3}, kGamma).init("beta", {3}, kBeta).init("W", {3, 2}, kW).init("B", {2}, kB);
+  set_ints(b.node("Transpose", {"x"}, {"t"}, "tokens"), "perm", {0, 2, 1});
+  set_float(b.node("LayerNormalization", {"t", "gamma", "beta"}, {"n"}, "ln"), "epsilon", 1e-5f);
+  b.node("MatMul", {"n", "W"}, {"mm"}, "fc");
+  b.node("Add", {"mm", "B"}, {"y"}, "fc_bias");
+  const auto m = import_onnx_model<double>(b.model(), {}, "tokens.onnx");
+  REQUIRE(m.network.size() == 3);
+  const auto x = test::random_tensor<double>(Shape{1, 3, 4}, 9, -2.0, 2.0);
+  const auto y = test::run_forward(m.network, x.cview());
+  REQUIRE(y.shape() == (Shape{1, 4, 2}));
+  for (Index t = 0; t < 4; ++t) {
+    double v[3], mean = 0, var = 0;
+    for (Index c = 0; c < 3; ++c) mean += (v[c] = x[c * 4 + t]) / 3;
+    for (Index c = 0; c < 3; ++c) var += (v[c] - mean) * (v[c] - mean) / 3;
+    for (Index o = 0; o < 2; ++o) {
+      double z = kB[std::size_t(o)];
+      for (Index c = 0; c < 3; ++c)
+        z += (kGamma[std::size_t(c)] * (v[c] - mean) / std::sqrt(var + 1e-5) + kBeta[std::size_t(c)]) * kW[std::size_t(c * 2 + o)];
+      CHECK(y[t * 2 + o] == Approx(z).epsilon(1e-13).margin(1e-14));
+    }
+  }
+}

@@ -102,6 +102,18 @@ TEST_CASE("model zoo: convnext_tiny CP-LRP (LayerNorm sigma detached, LRP-epsilo
   }
 }
 
+TEST_CASE("model zoo: convnext_tiny CP-LRP in float agrees with the float64 reference", "[onnx][zoo][convnext][lrp]") {
+  const ConvNeXtFixture f;
+  const auto stf = SafeTensors<float>::load(convnext_dir + "convnext_tiny.safetensors");
+  const auto m = import_onnx<float>(convnext_dir + "convnext_tiny_preserve.onnx");
+  const auto e = explain(m.network, LrpEpsilon(1e-6), stf.get("input").cview(), f.target);
+  Tensor<double> a(e.attribution.shape());
+  for (Index i = 0; i < a.size(); ++i) a[i] = e.attribution[i];
+  const double err = rel_err(a.cview(), f.st.get("lrp.cp_epsilon").cview());
+  UNSCOPED_INFO("float CP-LRP vs float64 torch " << err);
+  CHECK(err <= 1e-4);
+}
+
 TEST_CASE("model zoo: every rule family explains convnext_tiny or names the layer it cannot pass",
           "[onnx][zoo][convnext]") {
   const ConvNeXtFixture f;
