@@ -7,26 +7,16 @@
 #include <cmath>
 #include <string>
 
-#include "attrib/attrib.hpp"
-#include "attrib/io/safetensors.hpp"
 #include "onnx/onnx_test_support.hpp"
+#include "onnx/zoo_support.hpp"
 
 using namespace attrib;
+using attrib::test::zoo::in_double;
+using attrib::test::zoo::rel_max;
 
 namespace {
 
-const std::string convnext_dir = std::string(ATTRIB_ONNX_FIXTURE_DIR) + "/zoo/";
-
-/// max |a - b| / max |b|.
-double rel_err(ConstView<double> a, ConstView<double> b) {
-  REQUIRE(a.shape() == b.shape());
-  double d = 0, m = 0;
-  for (Index i = 0; i < a.size(); ++i) {
-    d = std::max(d, std::abs(a[i] - b[i]));
-    m = std::max(m, std::abs(b[i]));
-  }
-  return m > 0 ? d / m : d;
-}
+const std::string convnext_dir = attrib::test::zoo::zoo;
 
 struct ConvNeXtFixture {
   SafeTensors<double> st = SafeTensors<double>::load(convnext_dir + "convnext_tiny.safetensors");
@@ -46,24 +36,21 @@ TEST_CASE("model zoo: convnext_tiny loads from both exports - logits and input g
     CHECK(m.report.layers.at("LayerNorm") == 10);  // stem, 5 CNBlocks, 3 downsamplings, classifier
     CHECK(m.report.layers.at("Transpose") == 20);
     const auto e = explain(m.network, Gradient{}, x.cview(), f.target);
-    const double el = rel_err(e.output.cview(), f.st.get("logits").cview());
-    const double eg = rel_err(e.attribution.cview(), f.st.get("input_grad").cview());
+    const double el = rel_max(e.output.cview(), f.st.get("logits").cview());
+    const double eg = rel_max(e.attribution.cview(), f.st.get("input_grad").cview());
     UNSCOPED_INFO(file << ": logits " << el << ", input gradient " << eg);
     CHECK(el <= 1e-10);
     CHECK(eg <= 1e-10);
     // No rectifier in ConvNeXt: Guided Backprop and Deconvnet are the gradient.
-    CHECK(rel_err(explain(m.network, GuidedBackprop{}, x.cview(), f.target).attribution.cview(),
+    CHECK(rel_max(explain(m.network, GuidedBackprop{}, x.cview(), f.target).attribution.cview(),
                   e.attribution.cview()) <= 1e-14);
   }
   // float
   const auto stf = SafeTensors<float>::load(convnext_dir + "convnext_tiny.safetensors");
   const auto mf = import_onnx<float>(convnext_dir + "convnext_tiny.onnx");
   const auto ef = explain(mf.network, Gradient{}, stf.get("input").cview(), f.target);
-  Tensor<double> out(ef.output.shape()), grad(ef.attribution.shape());
-  for (Index i = 0; i < out.size(); ++i) out[i] = ef.output[i];
-  for (Index i = 0; i < grad.size(); ++i) grad[i] = ef.attribution[i];
-  const double elf = rel_err(out.cview(), f.st.get("logits").cview());
-  const double egf = rel_err(grad.cview(), f.st.get("input_grad").cview());
+  const double elf = rel_max(in_double(ef.output).cview(), f.st.get("logits").cview());
+  const double egf = rel_max(in_double(ef.attribution).cview(), f.st.get("input_grad").cview());
   UNSCOPED_INFO("float: logits " << elf << ", input gradient " << egf);
   CHECK(elf <= 1e-4);
   CHECK(egf <= 1e-3);
@@ -80,7 +67,7 @@ TEST_CASE("model zoo: convnext_tiny CP-LRP (LayerNorm sigma detached, LRP-epsilo
     INFO(file);
     const auto m = import_onnx<double>(convnext_dir + file);
     const auto e = explain(m.network, LrpEpsilon(1e-6), x.cview(), f.target);
-    const double err = rel_err(e.attribution.cview(), ref.cview());
+    const double err = rel_max(e.attribution.cview(), ref.cview());
     const double logit = e.output[f.target], sum = e.attribution.vec().sum();
     UNSCOPED_INFO(file << ": CP-LRP vs torch " << err << "; sum of relevance " << sum << ", logit " << logit
                        << " (the rest is absorbed by biases, LayerNorm shifts and epsilon)");
@@ -107,9 +94,7 @@ TEST_CASE("model zoo: convnext_tiny CP-LRP in float agrees with the float64 refe
   const auto stf = SafeTensors<float>::load(convnext_dir + "convnext_tiny.safetensors");
   const auto m = import_onnx<float>(convnext_dir + "convnext_tiny_preserve.onnx");
   const auto e = explain(m.network, LrpEpsilon(1e-6), stf.get("input").cview(), f.target);
-  Tensor<double> a(e.attribution.shape());
-  for (Index i = 0; i < a.size(); ++i) a[i] = e.attribution[i];
-  const double err = rel_err(a.cview(), f.st.get("lrp.cp_epsilon").cview());
+  const double err = rel_max(in_double(e.attribution).cview(), f.st.get("lrp.cp_epsilon").cview());
   UNSCOPED_INFO("float CP-LRP vs float64 torch " << err);
   CHECK(err <= 1e-4);
 }
