@@ -58,12 +58,17 @@ inline Image decode_image(const std::vector<unsigned char>& bytes, int desired_c
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored))
     raise<IoError>("io.327", what, ": cannot read the ", to_string(format), " header (truncated or corrupt?)");
   detail::png::check_header_size(w, h, what);
-  return detail::png::stb_decode(bytes, desired_channels, what, "io.327", to_string(format));
+  Image img;
+  if (const char* why = detail::png::stb_decode(bytes, desired_channels, img))
+    raise<IoError>("io.327", what, ": cannot decode ", to_string(format), ": ", why, " (truncated or corrupt?)");
+  return img;
 }
 
 /// Reads a PNG, JPEG or BMP file (the format by signature).
 inline Image read_image(const std::string& path, int desired_channels = 0) {
-  return decode_image(detail::png::read_file(path, "io.328", "image"), desired_channels, "image file '" + path + "'");
+  std::vector<unsigned char> bytes;
+  if (const char* why = detail::png::read_file(path, bytes)) raise<IoError>("io.328", "image file '", path, "': ", why);
+  return decode_image(bytes, desired_channels, "image file '" + path + "'");
 }
 
 ATTRIB_END_NAMESPACE

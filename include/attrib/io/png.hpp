@@ -74,33 +74,32 @@ inline void check_header_size(int w, int h, const std::string& what) {
                    " pixels per side and ", max_image_pixels, " pixels in all");
 }
 
-/// stb's decode of bytes whose header the caller checked; `id` and `format` name a failure.
-inline Image stb_decode(const std::vector<unsigned char>& bytes, int desired_channels, const std::string& what,
-                        const char* id, const char* format) {
+/// stb's decode of bytes whose header the caller checked into `img`; stb's reason on failure
+/// (the caller raises with its own id), nullptr on success.
+inline const char* stb_decode(const std::vector<unsigned char>& bytes, int desired_channels, Image& img) {
   int w = 0, h = 0, stored = 0;
   unsigned char* data = stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored, desired_channels);
   if (!data) {
     const char* why = stbi_failure_reason();
-    raise<IoError>(id, what, ": cannot decode ", format, ": ", why ? why : "unknown error", " (truncated or corrupt?)");
+    return why ? why : "unknown error";
   }
-  Image img;
   img.width = w;
   img.height = h;
   img.channels = desired_channels ? desired_channels : stored;
   img.pixels.assign(data, data + std::size_t(w) * std::size_t(h) * std::size_t(img.channels));
   stbi_image_free(data);
-  return img;
+  return nullptr;
 }
 
-/// The bytes of an image file; `id` names "<format> file '<path>'" when it is missing or unreadable.
-inline std::vector<unsigned char> read_file(const std::string& path, const char* id, const char* format) {
+/// The bytes of a file into `bytes`; why it could not be read (the caller raises with its own
+/// id), or nullptr.
+inline const char* read_file(const std::string& path, std::vector<unsigned char>& bytes) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) raise<IoError>(id, format, " file '", path, "': no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) return "no such file";
   std::ifstream in(path, std::ios::binary);
-  if (!in) raise<IoError>(id, format, " file '", path, "': cannot open for reading");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) raise<IoError>(id, format, " file '", path, "': read error");
-  return bytes;
+  if (!in) return "cannot open for reading";
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return in.bad() ? "read error" : nullptr;
 }
 }  // namespace detail::png
 
@@ -139,12 +138,17 @@ inline Image decode_png(const std::vector<unsigned char>& bytes, int desired_cha
   // The header's size first: stb would allocate for it before it finds the data missing.
   int w = 0, h = 0, stored = 0;
   if (stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &stored)) detail::png::check_header_size(w, h, what);
-  return detail::png::stb_decode(bytes, desired_channels, what, "io.323", "PNG");
+  Image img;
+  if (const char* why = detail::png::stb_decode(bytes, desired_channels, img))
+    raise<IoError>("io.323", what, ": cannot decode PNG: ", why, " (truncated or corrupt?)");
+  return img;
 }
 
 /// Reads a PNG file (8-bit; 16-bit files are reduced to 8 bits).
 inline Image read_png(const std::string& path, int desired_channels = 0) {
-  return decode_png(detail::png::read_file(path, "io.321", "PNG"), desired_channels, "PNG file '" + path + "'");
+  std::vector<unsigned char> bytes;
+  if (const char* why = detail::png::read_file(path, bytes)) raise<IoError>("io.321", "PNG file '", path, "': ", why);
+  return decode_png(bytes, desired_channels, "PNG file '" + path + "'");
 }
 
 ATTRIB_END_NAMESPACE
