@@ -4,6 +4,7 @@
 // of the methods). There is no global pool: a WorkerTeam belongs to the object or the call that
 // created it and joins its threads when it is destroyed.
 #include "attrib/core/config.hpp"
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -161,4 +162,29 @@ class WorkerTeam {
 }
 
 }  // namespace detail
+
+/// Calls fn(worker, item) for every item in [0, n) on min(p.threads, n) workers: contiguous
+/// chunks in item order, one per worker; worker 0 is the caller's thread, the others are
+/// std::threads started by this call and joined before it returns. fn must only touch what
+/// belongs to its item or its worker. A worker stops at its first failing item; the error of the
+/// first failing item overall (the one a sequential loop would meet) is rethrown in the caller's
+/// thread, unchanged.
+template <class Fn>
+void parallel_for(Index n, ParallelOptions p, Fn&& fn) {
+  detail::check_threads(p.threads, "parallel_for", "param.062");
+  const Index workers = std::min<Index>(p.threads, n);
+  if (workers <= 1) {
+    for (Index i = 0; i < n; ++i) fn(Index(0), i);
+    return;
+  }
+  detail::WorkerTeam team(workers);
+  auto job = [&](Index w) {
+    const auto [b, e] = detail::chunk_of(n, workers, w);
+    for (Index i = b; i < e; ++i) fn(w, i);
+  };
+  team.run(job);
+  const Index failed = team.first_failed();
+  if (failed >= 0) std::rethrow_exception(team.error(failed));
+}
+
 ATTRIB_END_NAMESPACE
