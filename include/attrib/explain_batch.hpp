@@ -106,7 +106,8 @@ class ParallelExplainer {
 
  private:
   static Index checked(Index threads) {
-    detail::check_threads(threads, "ParallelExplainer", "param.060");
+    if (!detail::threads_ok(threads))
+      raise<ParameterError>("param.060", "ParallelExplainer: threads = ", threads, ", expected 1 to ", max_threads);
     return threads;
   }
 

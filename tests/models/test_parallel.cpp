@@ -4,6 +4,7 @@
 // byte for byte, for float and double, batches 1, 3 and 16 and 1, 2, 3 and more threads than
 // items. Errors of a worker reach the caller with the failing item. Tagged [threads]: the
 // ThreadSanitizer build of .ci/run runs these cases too.
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -221,4 +222,28 @@ TEST_CASE("Methods refuse threads with a callable attributor or out of range", "
   sg.threads = 2;
   auto g = rule_attributor(model);
   CHECK_THROWS_WITH(smooth_grad(g, x.cview(), 1, sg), Catch::Contains("[attrib.param.706] smooth_grad"));
+}
+
+TEST_CASE("parallel_for visits every item once in contiguous chunks and rethrows the first failure", "[core][threads]") {
+  for (Index threads : {Index(1), Index(2), Index(3), Index(9)}) {
+    INFO("threads " << threads);
+    const Index n = 7;
+    std::vector<Index> worker_of(static_cast<std::size_t>(n), -1), visits(static_cast<std::size_t>(n), 0);
+    parallel_for(n, ParallelOptions{threads}, [&](Index w, Index i) {
+      worker_of[static_cast<std::size_t>(i)] = w;
+      ++visits[static_cast<std::size_t>(i)];
+    });
+    for (Index i = 0; i < n; ++i) {
+      CHECK(visits[static_cast<std::size_t>(i)] == 1);
+      if (i > 0) CHECK(worker_of[static_cast<std::size_t>(i)] >= worker_of[static_cast<std::size_t>(i - 1)]);  // contiguous
+    }
+    CHECK(worker_of.back() == std::min(threads, n) - 1);
+    // Items 2 and 5 fail: item 2's error is the one a sequential loop meets first.
+    CHECK_THROWS_WITH(parallel_for(n, ParallelOptions{threads},
+                                   [&](Index, Index i) {
+                                     if (i == 2 || i == 5) raise<ArgumentError>("arg.999", "item ", i, " failed");
+                                   }),
+                      "[attrib.arg.999] item 2 failed");
+  }
+  CHECK_THROWS_WITH(parallel_for(3, ParallelOptions{-1}, [](Index, Index) {}), Catch::Contains("[attrib.param.062]"));
 }

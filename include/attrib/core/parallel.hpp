@@ -35,10 +35,7 @@ inline std::pair<Index, Index> chunk_of(Index n, Index workers, Index w) {
   return {n * w / workers, n * (w + 1) / workers};
 }
 
-inline void check_threads(Index threads, const char* who, const char* id) {
-  if (threads < 1 || threads > max_threads)
-    raise<ParameterError>(id, who, ": threads = ", threads, ", expected 1 to ", max_threads);
-}
+inline bool threads_ok(Index threads) { return threads >= 1 && threads <= max_threads; }
 
 /// A fixed team of `size` workers: worker 0 is the thread that calls run(), workers 1 ..
 /// size - 1 are std::threads started by the constructor, waiting between jobs, joined by the
@@ -171,7 +168,8 @@ class WorkerTeam {
 /// thread, unchanged.
 template <class Fn>
 void parallel_for(Index n, ParallelOptions p, Fn&& fn) {
-  detail::check_threads(p.threads, "parallel_for", "param.062");
+  if (!detail::threads_ok(p.threads))
+    raise<ParameterError>("param.062", "parallel_for: threads = ", p.threads, ", expected 1 to ", max_threads);
   const Index workers = std::min<Index>(p.threads, n);
   if (workers <= 1) {
     for (Index i = 0; i < n; ++i) fn(Index(0), i);

@@ -324,7 +324,8 @@ template <class T, class G, class Fill, class Consume>
 void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,
                   const BatchOptions& bo, Index& done, Index total, Fill&& fill, Consume&& consume,
                   Tensor<T>& buf, const char* who) {
-  check_threads(bo.threads, who, "param.705");
+  if (!threads_ok(bo.threads))
+    raise<ParameterError>("param.705", who, ": threads = ", bo.threads, ", expected 1 to ", max_threads);
   if constexpr (is_attributors<G>::value) {
     const Index workers = std::min<Index>(bo.threads, Index(g.per_worker.size()));
     if (workers > 1 && rows > bo.batch_size)
