@@ -5,6 +5,7 @@
 #include "support/support.hpp"
 #include "attrib/explain_batch.hpp"
 #include "attrib/models/builders.hpp"
+#include "attrib/rules/gradient.hpp"
 #include "attrib/rules/presets.hpp"
 
 using namespace attrib;
