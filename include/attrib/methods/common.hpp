@@ -327,8 +327,9 @@ void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vecto
   if (!threads_ok(bo.threads))
     raise<ParameterError>("param.705", who, ": threads = ", bo.threads, ", expected 1 to ", max_threads);
   if constexpr (is_attributors<G>::value) {
-    const Index workers = std::min<Index>(bo.threads, Index(g.per_worker.size()));
-    if (workers > 1 && rows > bo.batch_size)
+    const Index chunks = (rows + bo.batch_size - 1) / bo.batch_size;  // no more workers than chunks
+    const Index workers = std::min({bo.threads, Index(g.per_worker.size()), chunks});
+    if (workers > 1)
       batched_attr_parallel<T>(g, workers, batched_shape, rows, row_target, bo, done, total, fill, consume, who);
     else
       batched_attr_serial<T>(g.per_worker.at(0), batched_shape, rows, row_target, bo, done, total, fill, consume, buf, who);
