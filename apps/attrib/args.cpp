@@ -1,4 +1,6 @@
 // Command-line parsing of the attrib program: every mistake is an ArgumentError with a cli id.
+#include <attrib/core/parallel.hpp>
+
 #include <cstdlib>
 #include <string>
 
@@ -15,7 +17,7 @@ std::string usage_text() {
          "INPUT: a PNG, JPEG or BMP image, or an .npy array holding the model input.\n"
          "preprocessing: --preset unit|imagenet|symmetric  --mean a,b,c  --std a,b,c  --size HxW\n"
          "               --resize | --center-crop  --grayscale  --layout nchw|nhwc  --input-shape N,C,H,W\n"
-         "other: --no-canonize (keep BatchNorm layers)  --quiet  --help\n"
+         "other: --threads N (explain: N threads, default 1)  --no-canonize (keep BatchNorm layers)  --quiet  --help\n"
          "Errors: one line 'attrib: error [attrib.<id>] ...' and exit code 2 (docs/cli.md).\n";
 }
 
@@ -105,7 +107,8 @@ Options parse_args(int argc, char** argv) {
       for (const auto& p : split(v, ',')) dims.push_back(positive(opt, p, Index(1) << 20));
       if (dims.size() < 2 || dims.size() > 4) usage("cli.003", "--input-shape '", v, "': expected 2 to 4 dimensions, e.g. 1,3,224,224");
       o.input_shape = Shape::from_range(dims.begin(), dims.end());
-    } else if (opt == "--no-canonize") o.canonize = false;
+    } else if (opt == "--threads") o.threads = positive(opt, value(), max_threads);
+    else if (opt == "--no-canonize") o.canonize = false;
     else if (opt == "--quiet" || opt == "-q") o.quiet = true;
     else if (opt == "--list") o.list = true;
     else if (opt == "--help" || opt == "-h") o.command = "help";

@@ -46,6 +46,7 @@ struct Options {
   std::optional<Shape> input_shape;
   Preprocess pre;
   bool quiet = false, canonize = true, list = false;
+  Index threads = 1;  ///< --threads N: explanations computed by N threads (explain)
 };
 
 Options parse_args(int argc, char** argv);

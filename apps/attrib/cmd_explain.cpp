@@ -1,7 +1,9 @@
 // attrib explain: heatmaps, overlays, one labelled grid per input, explain.json and explain.csv.
 #include <attrib/report/csv.hpp>
 #include <attrib/report/json.hpp>
+#include <attrib/core/parallel.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -36,7 +38,21 @@ int run_explain(const Options& o) {
   const Index total = Index(s.inputs.size() * chosen.size());
   ProgressBar bar("explain", o.quiet);
   Index done = 0;
+  // Blocks of --threads inputs: every (input, method) of a block is one job, run by --threads
+  // threads (parallel_for); each job makes its own Attribute, as the sequential loop does, so
+  // the results do not depend on --threads. Pictures and rows are then written in input order.
+  const std::size_t nm = chosen.size(), block = std::size_t(o.threads);
+  std::vector<std::vector<Tensor<T>>> attr;
   for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+    if (i % block == 0) {
+      const std::size_t i1 = std::min(s.inputs.size(), i + block);
+      attr.assign((i1 - i) * nm, {});
+      parallel_for(Index(attr.size()), ParallelOptions{o.threads}, [&](Index, Index k) {
+        const std::size_t in = i + std::size_t(k) / nm;
+        Attribute attribute = chosen[std::size_t(k) % nm]->make(s.model.net, s.ctx);
+        for (Index c : targets_for(o.target, s.logits[in])) attr[std::size_t(k)].push_back(attribute(s.inputs[in].x.cview(), c));
+      });
+    }
     const Input& in = s.inputs[i];
     const auto targets = targets_for(o.target, s.logits[i]);
     std::vector<Image> cells;
@@ -48,11 +64,11 @@ int run_explain(const Options& o) {
       cells.push_back(input_picture(in, is.rank() == 4 ? is[o.pre.nhwc ? 1 : 2] : 1, is.rank() == 4 ? is[o.pre.nhwc ? 2 : 3] : is.sample_size()));
     }
     std::vector<std::vector<Image>> by_target(targets.size());
-    for (const Method* m : chosen) {
-      Attribute attribute = m->make(s.model.net, s.ctx);
+    for (std::size_t mi = 0; mi < nm; ++mi) {
+      const Method* m = chosen[mi];
       for (std::size_t t = 0; t < targets.size(); ++t) {
         const Index c = targets[t];
-        const Tensor<T>& a = attribute(in.x.cview(), c);
+        const Tensor<T>& a = attr[(i % block) * nm + mi][t];
         Row r;
         r.input = in.path;
         r.rule = m->name;

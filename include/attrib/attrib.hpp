@@ -19,3 +19,4 @@
 #include "attrib/rules/presets.hpp"
 #include "attrib/rules/rectgrad.hpp"
 #include "attrib/explain.hpp"
+#include "attrib/explain_batch.hpp"

@@ -10,6 +10,7 @@
 #include "attrib/core/config.hpp"
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "attrib/core/error.hpp"
+#include "attrib/core/parallel.hpp"
 #include "attrib/core/tensor.hpp"
 #include "attrib/core/workspace.hpp"
 #include "attrib/explain.hpp"
@@ -37,6 +39,12 @@ inline constexpr Index max_method_count = Index(1) << 20;
 struct BatchOptions {
   Index batch_size = 64;
   Progress progress;
+  /// Threads for the attribution rows of SmoothGrad, Integrated Gradients and Expected
+  /// Gradients when they are given one of our models (one Explainer per thread; 1 to
+  /// max_threads). 1, the default, starts no thread. The chunks of batch_size rows are the same
+  /// for every thread count, so the result is bit-identical to threads = 1; the progress
+  /// callback is called from the caller's thread. A callable attributor needs threads = 1.
+  Index threads = 1;
 };
 
 /// A model (Network / Sequential ...) as a function f(batch) -> outputs; owns its trace and
@@ -86,6 +94,20 @@ class RuleAttributor {
 template <class Model, class Rule = Gradient>
 RuleAttributor<Model, Rule> rule_attributor(const Model& m, Rule r = {}) {
   return RuleAttributor<Model, Rule>(m, std::move(r));
+}
+
+/// One attributor per worker thread (BatchOptions::threads): rule_attributors(model, rule, n).
+template <class A>
+struct Attributors {
+  std::vector<A> per_worker;
+};
+template <class Model, class Rule = Gradient>
+Attributors<RuleAttributor<Model, Rule>> rule_attributors(const Model& m, Rule r, Index threads) {
+  const Index n = std::clamp<Index>(threads, 1, max_threads);  // the method checks the value (param.705)
+  Attributors<RuleAttributor<Model, Rule>> a;
+  a.per_worker.reserve(static_cast<std::size_t>(n));
+  for (Index w = 0; w < n; ++w) a.per_worker.emplace_back(m, r);
+  return a;
 }
 
 namespace detail {
@@ -222,28 +244,100 @@ std::vector<double> completeness_delta(const Tensor<T>& attribution, const std::
   return delta;
 }
 
-/// Evaluates an attributor (gradient) on rows with per-row targets, same chunking.
+/// Checks one chunk's attribution shape and hands its rows to consume.
+template <class T, class Consume>
+void consume_chunk(const Tensor<T>& a, const Tensor<T>& batch, Index start, Index cnt, Consume& consume, const char* who) {
+  if (a.shape() != batch.shape())
+    raise<ShapeError>("shape.703", who, ": the gradient/attributor returned shape ", a.shape(), " for a batch of shape ",
+                      batch.shape(), ", expected the batch's shape");
+  for (Index r = 0; r < cnt; ++r) consume(start + r, ConstView<T>(a.view().slice(r, 1)));
+}
+
+/// Fills the chunk of rows [start, start + cnt) into buf and its targets into tg.
+template <class T, class Fill>
+void fill_chunk(const Shape& batched_shape, Index start, Index cnt, const std::vector<Index>& row_target, Fill& fill,
+                Tensor<T>& buf, Targets& tg) {
+  buf.resize(batched_shape.with_batch(cnt));
+  tg.classes.resize(static_cast<std::size_t>(cnt));
+  for (Index r = 0; r < cnt; ++r) {
+    fill(start + r, buf.view().slice(r, 1));
+    tg.classes[static_cast<std::size_t>(r)] = row_target[static_cast<std::size_t>(start + r)];
+  }
+}
+
+template <class T, class G, class Fill, class Consume>
+void batched_attr_serial(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,
+                         const BatchOptions& bo, Index& done, Index total, Fill& fill, Consume& consume,
+                         Tensor<T>& buf, const char* who) {
+  Targets tg(std::vector<Index>(static_cast<std::size_t>(std::min(bo.batch_size, rows))));  // reused per chunk
+  for (Index start = 0; start < rows; start += bo.batch_size) {
+    const Index cnt = std::min(bo.batch_size, rows - start);
+    fill_chunk<T>(batched_shape, start, cnt, row_target, fill, buf, tg);
+    // A reference into the attributor's own result where it returns one (no copy per chunk).
+    const auto& a = g(buf.cview(), tg);
+    consume_chunk<T>(a, buf, start, cnt, consume, who);
+    done += cnt;
+    if (bo.progress) bo.progress(done, total);
+  }
+}
+
+/// Waves of `workers` chunks: the caller fills them in row order, every worker evaluates one
+/// chunk with its own attributor, the caller consumes them in row order. The chunks and the
+/// order of fill and consume are those of the serial loop, so the result is bit-identical.
+template <class T, class A, class Fill, class Consume>
+void batched_attr_parallel(Attributors<A>& g, Index workers, const Shape& batched_shape, Index rows,
+                           const std::vector<Index>& row_target, const BatchOptions& bo, Index& done, Index total,
+                           Fill& fill, Consume& consume, const char* who) {
+  const std::size_t nw = static_cast<std::size_t>(workers);
+  std::vector<Tensor<T>> bufs(nw);
+  std::vector<Targets> tgs(nw, Targets(std::vector<Index>(static_cast<std::size_t>(std::min(bo.batch_size, rows)))));
+  std::vector<const Tensor<T>*> out(nw);
+  std::vector<Index> first(nw), count(nw);
+  WorkerTeam team(workers);
+  auto evaluate = [&](Index w) {
+    const std::size_t u = static_cast<std::size_t>(w);
+    if (count[u] > 0) out[u] = &g.per_worker[u](bufs[u].cview(), tgs[u]);  // the attributor's own result
+  };
+  for (Index wave = 0; wave < rows; wave += workers * bo.batch_size) {
+    for (std::size_t u = 0; u < nw; ++u) {
+      first[u] = wave + Index(u) * bo.batch_size;
+      count[u] = first[u] < rows ? std::min(bo.batch_size, rows - first[u]) : 0;
+      if (count[u] > 0) fill_chunk<T>(batched_shape, first[u], count[u], row_target, fill, bufs[u], tgs[u]);
+    }
+    team.run(evaluate);
+    const Index failed = team.first_failed();
+    if (failed >= 0) std::rethrow_exception(team.error(failed));  // the first failing chunk, as in the serial loop
+    for (std::size_t u = 0; u < nw && count[u] > 0; ++u) {
+      consume_chunk<T>(*out[u], bufs[u], first[u], count[u], consume, who);
+      done += count[u];
+      if (bo.progress) bo.progress(done, total);
+    }
+  }
+}
+
+template <class G> struct is_attributors : std::false_type {};
+template <class A> struct is_attributors<Attributors<A>> : std::true_type {};
+
+/// Evaluates an attributor (gradient) on rows with per-row targets, same chunking: a callable
+/// (threads = 1) or Attributors, one per worker (bo.threads workers at most).
 template <class T, class G, class Fill, class Consume>
 void batched_attr(G& g, const Shape& batched_shape, Index rows, const std::vector<Index>& row_target,
                   const BatchOptions& bo, Index& done, Index total, Fill&& fill, Consume&& consume,
                   Tensor<T>& buf, const char* who) {
-  Targets tg(std::vector<Index>(static_cast<std::size_t>(std::min(bo.batch_size, rows))));  // reused per chunk
-  for (Index start = 0; start < rows; start += bo.batch_size) {
-    const Index cnt = std::min(bo.batch_size, rows - start);
-    buf.resize(batched_shape.with_batch(cnt));
-    tg.classes.resize(static_cast<std::size_t>(cnt));
-    for (Index r = 0; r < cnt; ++r) {
-      fill(start + r, buf.view().slice(r, 1));
-      tg.classes[static_cast<std::size_t>(r)] = row_target[static_cast<std::size_t>(start + r)];
-    }
-    // A reference into the attributor's own result where it returns one (no copy per chunk).
-    const auto& a = g(buf.cview(), tg);
-    if (a.shape() != buf.shape())
-      raise<ShapeError>("shape.703", who, ": the gradient/attributor returned shape ", a.shape(), " for a batch of shape ",
-                        buf.shape(), ", expected the batch's shape");
-    for (Index r = 0; r < cnt; ++r) consume(start + r, ConstView<T>(a.view().slice(r, 1)));
-    done += cnt;
-    if (bo.progress) bo.progress(done, total);
+  if (!threads_ok(bo.threads))
+    raise<ParameterError>("param.705", who, ": threads = ", bo.threads, ", expected 1 to ", max_threads);
+  if constexpr (is_attributors<G>::value) {
+    const Index chunks = (rows + bo.batch_size - 1) / bo.batch_size;  // no more workers than chunks
+    const Index workers = std::min({bo.threads, Index(g.per_worker.size()), chunks});
+    if (workers > 1)
+      batched_attr_parallel<T>(g, workers, batched_shape, rows, row_target, bo, done, total, fill, consume, who);
+    else
+      batched_attr_serial<T>(g.per_worker.at(0), batched_shape, rows, row_target, bo, done, total, fill, consume, buf, who);
+  } else {
+    if (bo.threads != 1)
+      raise<ParameterError>("param.706", who, ": threads = ", bo.threads,
+                            " needs one of our models (one Explainer per thread); a callable attributor runs with threads = 1");
+    batched_attr_serial<T>(g, batched_shape, rows, row_target, bo, done, total, fill, consume, buf, who);
   }
 }
 

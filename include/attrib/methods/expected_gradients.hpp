@@ -127,7 +127,7 @@ ExpectedGradientsResult<typename Model::Scalar> expected_gradients(
     const ExpectedGradientsOptions<typename Model::Scalar>& opt, Rule rule = {}) {
   using T = typename Model::Scalar;
   auto f = model_function(model);
-  auto g = rule_attributor(model, std::move(rule));
+  auto g = rule_attributors(model, std::move(rule), opt.threads);
   return detail::expected_gradients_impl<T>(&f, g, x, targets, opt);
 }
 

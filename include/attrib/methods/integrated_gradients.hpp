@@ -207,7 +207,7 @@ IntegratedGradientsResult<typename Model::Scalar> integrated_gradients(
     const IntegratedGradientsOptions<typename Model::Scalar>& opt = {}, Rule rule = {}) {
   using T = typename Model::Scalar;
   auto f = model_function(model);
-  auto g = rule_attributor(model, std::move(rule));
+  auto g = rule_attributors(model, std::move(rule), opt.threads);
   return detail::integrated_gradients_impl<T>(&f, g, x, targets, opt);
 }
 

@@ -176,7 +176,7 @@ SmoothGradResult<typename Model::Scalar> smooth_grad(const Model& model, ConstVi
                                                      const Targets& targets,
                                                      const SmoothGradOptions<typename Model::Scalar>& opt = {},
                                                      Rule rule = {}) {
-  auto g = rule_attributor(model, std::move(rule));
+  auto g = rule_attributors(model, std::move(rule), opt.threads);
   return detail::smooth_grad_impl<typename Model::Scalar>(g, x, targets, opt, "smooth_grad");
 }
 
